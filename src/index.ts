@@ -1,0 +1,30 @@
+/**
+ * polkavm-ts: PolkaVM for JavaScript, bit-exact with the reference PolkaVM 0.35.
+ *
+ * Data flow: bytes → {@link ProgramBlob} → {@link Module} (with an {@link Engine}) → {@link RawInstance} /
+ * {@link Instance} (via a {@link Linker}) → run.
+ */
+export * from './errors.js';
+export { Engine, type BackendKind, type EngineOptions } from './api/engine.js';
+export { Module, type ModuleOptions, type ModuleExport, type GasMeteringKind } from './api/module.js';
+export { RawInstance, type RegisterValue } from './api/raw-instance.js';
+export {
+  Linker,
+  Instance,
+  type Caller,
+  type CallOptions,
+  type FallbackHandler,
+  type HostFunction,
+  type HostReturn,
+  type UntypedHostFunction,
+} from './api/linker.js';
+export type { Interrupt, InterruptKind } from './api/interrupt.js';
+export type { MemoryProtection } from './interpreter/memory.js';
+export { ProgramBlob, ProgramSymbol, type ProgramExport, type ProgramParts, type CustomSection } from './program/program-blob.js';
+export { JumpTable, RETURN_TO_HOST_ADDRESS } from './program/code-and-jump-table.js';
+export { buildMemoryMap, type MemoryMap, type MemoryMapConfig } from './program/memory-map.js';
+export { Reg, REGISTER_NAMES, ARGUMENT_REGISTERS } from './isa/registers.js';
+export { INSTRUCTIONS, Op, type InstructionDef, type InstructionName, type OperandKind } from './isa/instruction-table.js';
+export { INSTRUCTION_SETS, type InstructionSet, type InstructionSetKind } from './isa/instruction-sets.js';
+export { Code, DecodedInstruction } from './isa/code.js';
+export { NAIVE_COST_MODEL, type CostModel, type BlockCostCalculator } from './gas/cost-model.js';

@@ -1,0 +1,235 @@
+/**
+ * One interpreted guest: registers, gas, program-counter bookkeeping and memory, plus the entry into the
+ * execution loop. The program-counter state machine follows the reference interpreter exactly, since hosts
+ * observe it (which PC an interruption reports, when entering charges gas, how execution resumes).
+ */
+import type { JumpTable } from '../program/code-and-jump-table.js';
+import { RETURN_TO_HOST_ADDRESS } from '../program/code-and-jump-table.js';
+import type { CompiledCode } from './compiled-code.js';
+import { execute } from './execute.js';
+import { H } from './handlers.js';
+import { Fault, type GuestMemory, StandardMemory } from './memory.js';
+
+/** Why `run` returned. */
+export const enum Exit {
+  Finished = 0,
+  Trap = 1,
+  Ecalli = 2,
+  Segfault = 3,
+  NotEnoughGas = 4,
+  Step = 5,
+}
+
+export const enum GasMode {
+  None = 0,
+  Sync = 1,
+  Async = 2,
+}
+
+/** No program counter (the reference's `None`). */
+export const NO_PC = -1;
+
+/** Gas is held as a float (fast) plus a bigint reserve for values beyond 2^52. */
+const GAS_CHUNK = 2 ** 52;
+
+export class InterpreterInstance {
+  /** Low and high 32-bit halves of the 13 registers; index 13 is a constant zero. */
+  readonly lo = new Int32Array(14);
+  readonly hi = new Int32Array(14);
+  gas = 0;
+  gasReserve = 0n;
+
+  programCounter = 0xffffffff;
+  programCounterValid = false;
+  nextProgramCounter = NO_PC;
+  nextProgramCounterChanged = true;
+  chargeGasOnEntry = true;
+  /** Handler index to resume at. */
+  nextIndex = 0;
+
+  /** Payload of the last interruption. */
+  hostcall = 0;
+  segfaultPageAddress = 0;
+  segfaultIsWriteProtected = false;
+
+  constructor(
+    readonly compiled: CompiledCode,
+    readonly memory: GuestMemory,
+    readonly jumpTable: JumpTable,
+    readonly is64Bit: boolean,
+    readonly gasMode: GasMode,
+  ) {}
+
+  // --- registers and gas (host side) ---
+
+  getGas(): bigint {
+    return this.gasReserve + BigInt(this.gas);
+  }
+
+  setGas(value: bigint): void {
+    if (value <= BigInt(GAS_CHUNK) && value >= -BigInt(GAS_CHUNK)) {
+      this.gas = Number(value);
+      this.gasReserve = 0n;
+    } else {
+      const chunk = value > 0n ? GAS_CHUNK : -GAS_CHUNK;
+      this.gas = chunk;
+      this.gasReserve = value - BigInt(chunk);
+    }
+  }
+
+  /** Moves gas from the bigint reserve into the float counter; returns false if the reserve is empty. */
+  refillGas(): boolean {
+    if (this.gasReserve <= 0n) return false;
+    const take = this.gasReserve < BigInt(GAS_CHUNK) ? this.gasReserve : BigInt(GAS_CHUNK);
+    this.gasReserve -= take;
+    this.gas += Number(take);
+    return true;
+  }
+
+  setNextProgramCounter(pc: number): void {
+    this.programCounterValid = false;
+    this.nextProgramCounter = pc;
+    this.nextProgramCounterChanged = true;
+    this.chargeGasOnEntry = true;
+  }
+
+  // --- entering ---
+
+  /**
+   * Runs until the next interruption. The caller guarantees a next program counter is set and gas is not
+   * negative (checked by the public API, as in the reference).
+   */
+  run(): Exit {
+    if (this.nextProgramCounterChanged) {
+      const pc = this.nextProgramCounter;
+      const index = this.resolveArbitraryJump(pc);
+      if (index < 0) {
+        this.programCounterValid = true;
+        this.programCounter = pc;
+        return Exit.Trap;
+      }
+      const cost = this.entryCost;
+      if (cost > 0) {
+        while (this.gas < cost && this.refillGas());
+        if (this.gas < cost) return Exit.NotEnoughGas;
+        this.gas -= cost;
+      }
+      this.nextIndex = index;
+      this.programCounter = pc;
+      this.nextProgramCounter = NO_PC;
+      this.nextProgramCounterChanged = false;
+      this.chargeGasOnEntry = false;
+    }
+    return execute(this);
+  }
+
+  /** Gas charged by the last {@link resolveArbitraryJump} for entering mid-block. */
+  private entryCost = 0;
+
+  /** Handler index for a host-chosen entry point (which may be mid-block), or -1 (trap). */
+  private resolveArbitraryJump(pc: number): number {
+    const compiled = this.compiled;
+    this.entryCost = 0;
+    if (pc < 0 || pc > compiled.code.length) {
+      return -1;
+    }
+    let packed = compiled.offsets[pc]!;
+    if (packed >= 0) return this.targetAndEntryCost(packed);
+    const start = compiled.code.findStartOfBasicBlock(pc);
+    if (start < 0 || compiled.compileBlock(start) < 0) return -1;
+    packed = compiled.offsets[pc]!;
+    if (packed < 0) return -1;
+    return start === pc ? packed >>> 1 : this.targetAndEntryCost(packed);
+  }
+
+  private targetAndEntryCost(packed: number): number {
+    const target = packed >>> 1;
+    const compiled = this.compiled;
+    if ((packed & 1) === 1 || this.gasMode === GasMode.None || !this.chargeGasOnEntry) return target;
+    // Entering mid-block: charge the whole block, whose CHARGE_GAS handler lies at or before the target.
+    const ops = compiled.ops;
+    let start = target;
+    if (ops[start] === H.STEP && ops[start + 1] === H.CHARGE_GAS) {
+      start += 1;
+    } else {
+      while (start > 0 && ops[start] !== H.CHARGE_GAS) start--;
+    }
+    this.entryCost = compiled.a0[start]!;
+    return target;
+  }
+
+  // --- exits used by the execution loop ---
+
+  trap(pc: number): Exit {
+    this.programCounter = pc;
+    this.programCounterValid = true;
+    this.nextProgramCounter = NO_PC;
+    this.nextProgramCounterChanged = true;
+    return Exit.Trap;
+  }
+
+  finish(): Exit {
+    this.programCounter = 0xffffffff;
+    this.programCounterValid = false;
+    this.nextProgramCounter = NO_PC;
+    this.nextProgramCounterChanged = true;
+    return Exit.Finished;
+  }
+
+  notEnoughGas(index: number, newGas: number): Exit {
+    if (this.gasMode === GasMode.Async) {
+      this.gas = newGas;
+      this.programCounterValid = false;
+      this.nextProgramCounter = NO_PC;
+      this.nextProgramCounterChanged = true;
+    } else {
+      const pc = this.compiled.pcs[index]!;
+      this.programCounter = pc;
+      this.programCounterValid = true;
+      this.nextProgramCounter = pc;
+      this.nextProgramCounterChanged = false;
+    }
+    this.nextIndex = index;
+    return Exit.NotEnoughGas;
+  }
+
+  /** A load or store at handler `index` faulted: trap, or segfault (resumable) with dynamic paging. */
+  memoryFault(index: number): Exit {
+    const memory = this.memory;
+    const pc = this.compiled.pcs[index]!;
+    if (memory.faultKind === Fault.Segfault && memory.faultPageAddress >= 0x4000) {
+      this.programCounter = pc;
+      this.programCounterValid = true;
+      this.nextProgramCounter = pc;
+      this.nextIndex = index;
+      this.segfaultPageAddress = memory.faultPageAddress;
+      this.segfaultIsWriteProtected = memory.faultIsWriteProtected;
+      return Exit.Segfault;
+    }
+    return this.trap(pc);
+  }
+
+  /** Handler index for a dynamic jump, -1 for a trap, -2 for return-to-host. */
+  resolveIndirectJump(address: number): number {
+    if (address === RETURN_TO_HOST_ADDRESS) return -2;
+    const target = this.jumpTable.getByAddress(address);
+    return target < 0 ? -1 : this.compiled.resolveJump(target);
+  }
+
+  /** `sbrk d, s`: grows the heap; d = new heap top or 0. */
+  sbrk(d: number, s: number): void {
+    const memory = this.memory;
+    let size: number;
+    if (this.is64Bit) {
+      // Sizes outside 0..u32::MAX become 0 (a query of the current top).
+      size = this.hi[s] === 0 ? this.lo[s]! >>> 0 : 0;
+    } else {
+      size = this.lo[s]! >>> 0;
+    }
+    const result = memory instanceof StandardMemory ? memory.sbrk(size) : null;
+    // The reference sign-extends the 32-bit result, in 64-bit programs too.
+    const value = (result ?? 0) | 0;
+    this.lo[d] = value;
+    this.hi[d] = value >> 31;
+  }
+}

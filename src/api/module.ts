@@ -40,6 +40,12 @@ export interface ModuleOptions {
    * does. Default true; test harnesses for the JAM vectors turn it off.
    */
   validateJamCode?: boolean;
+  /**
+   * Falling through past the end of the code runs a trap at the code length that costs gas like a one-instruction
+   * block, as the Gray Paper (ζ = c ⌢ [0, 0, ...]) and the JAM test vectors specify. Default false: PolkaVM 0.35
+   * reports the trap at the `fallthrough` instruction and charges nothing more.
+   */
+  trapAtCodeEnd?: boolean;
 }
 
 /** An exported entry point. */
@@ -66,6 +72,7 @@ export class Module {
   readonly dynamicPaging: boolean;
   readonly stepTracing: boolean;
   readonly costModel: CostModel;
+  readonly trapAtCodeEnd: boolean;
   private readonly exportsByName = new Map<string, number>();
   private compiledCode: CompiledCode | undefined;
 
@@ -85,6 +92,7 @@ export class Module {
     this.dynamicPaging = options.dynamicPaging ?? false;
     this.stepTracing = options.stepTracing ?? false;
     this.costModel = options.costModel ?? NAIVE_COST_MODEL;
+    this.trapAtCodeEnd = options.trapAtCodeEnd ?? false;
 
     if (blob.isa.kind === 'jam_v1' && (options.validateJamCode ?? true)) {
       const failure = firstInvalidInstruction(blob);
@@ -150,6 +158,7 @@ export class Module {
       gasMetering: this.gasMetering !== null,
       stepTracing: this.stepTracing,
       costModel: this.costModel,
+      trapAtCodeEnd: this.trapAtCodeEnd,
     }));
   }
 

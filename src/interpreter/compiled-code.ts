@@ -14,6 +14,12 @@ export interface CompileOptions {
   gasMetering: boolean;
   stepTracing: boolean;
   costModel: CostModel;
+  /**
+   * Falling through past the end of the code executes a trap at the code length, charged as its own block
+   * (the Gray Paper's and the JAM test vectors' semantics). When false (PolkaVM 0.35), the `fallthrough`
+   * instruction itself traps and nothing more is charged.
+   */
+  trapAtCodeEnd: boolean;
 }
 
 /**
@@ -244,7 +250,8 @@ export class CompiledCode {
    * past the end of the code.
    */
   compileBlock(pc: number): number {
-    if (pc >= this.code.length) return -1;
+    const end = this.code.length;
+    if (pc > end || (pc === end && !this.options.trapAtCodeEnd)) return -1;
     const origin = this.length;
     const { gasMetering, stepTracing } = this.options;
     const costs = this.costs;

@@ -7,7 +7,7 @@
 import type { BlockCostCalculator, CostModel } from '../gas/cost-model.js';
 import { Code, DecodedInstruction } from '../isa/code.js';
 import { INSTRUCTIONS, INVALID, type InstructionName } from '../isa/instruction-table.js';
-import { H, UNRESOLVED_BRANCH_DELTA, ZERO_REGISTER } from './handlers.js';
+import { H, UNRESOLVED_BRANCH_DELTA, ZERO_REGISTER, word } from './handlers.js';
 
 /** Options fixed per module that change how blocks compile. */
 export interface CompileOptions {
@@ -176,11 +176,10 @@ const NO_BLOCK = -1;
 
 /** Lazily compiled handler stream for one module. */
 export class CompiledCode {
-  ops = new Uint8Array(1024);
-  a0 = new Int32Array(1024);
-  a1 = new Int32Array(1024);
-  a2 = new Int32Array(1024);
-  a3 = new Int32Array(1024);
+  /** Handler words: `op | r0 << 8 | r1 << 12 | r2 << 16` (see handlers.ts). */
+  words = new Int32Array(1024);
+  xs = new Int32Array(1024);
+  ys = new Int32Array(1024);
   /** Code offset of the instruction each handler belongs to. */
   pcs = new Uint32Array(1024);
   /** Number of handlers emitted so far. */
@@ -205,29 +204,28 @@ export class CompiledCode {
   }
 
   private grow(): void {
-    const size = this.ops.length * 2;
-    const resize = <T extends Uint8Array | Int32Array | Uint32Array>(old: T, make: (n: number) => T): T => {
-      const fresh = make(size);
-      fresh.set(old);
-      return fresh;
-    };
-    this.ops = resize(this.ops, (n) => new Uint8Array(n));
-    this.a0 = resize(this.a0, (n) => new Int32Array(n));
-    this.a1 = resize(this.a1, (n) => new Int32Array(n));
-    this.a2 = resize(this.a2, (n) => new Int32Array(n));
-    this.a3 = resize(this.a3, (n) => new Int32Array(n));
-    this.pcs = resize(this.pcs, (n) => new Uint32Array(n));
+    const size = this.words.length * 2;
+    const words = new Int32Array(size);
+    const xs = new Int32Array(size);
+    const ys = new Int32Array(size);
+    const pcs = new Uint32Array(size);
+    words.set(this.words);
+    xs.set(this.xs);
+    ys.set(this.ys);
+    pcs.set(this.pcs);
+    this.words = words;
+    this.xs = xs;
+    this.ys = ys;
+    this.pcs = pcs;
   }
 
-  private emit(op: H, pc: number, a0 = 0, a1 = 0, a2 = 0, a3 = 0): void {
-    if (this.length === this.ops.length) this.grow();
+  private emit(pc: number, word: number, x = 0, y = 0): void {
+    if (this.length === this.words.length) this.grow();
     const i = this.length++;
-    this.ops[i] = op;
+    this.words[i] = word;
+    this.xs[i] = x;
+    this.ys[i] = y;
     this.pcs[i] = pc;
-    this.a0[i] = a0;
-    this.a1[i] = a1;
-    this.a2[i] = a2;
-    this.a3[i] = a3;
   }
 
   /** Index of the block starting at a code offset reached by a jump from inside the program, or -1 (trap). */
@@ -246,124 +244,155 @@ export class CompiledCode {
   }
 
   /**
-   * Compiles the basic block starting at `pc`; returns the index of its first handler, or -1 if `pc` is at or
-   * past the end of the code.
+   * Compiles the basic block starting at `pc`; returns the index of its first handler, or -1 if there is no
+   * block there (at or past the end of the code).
+   *
+   * Blocks whose last instruction continues into the next one (branches when not taken, `fallthrough`) are
+   * followed directly by that next block, compiled here as well, or by a JUMP to it if it already exists. This
+   * only happens when the next instruction is a valid jump target, where compiling early cannot change what the
+   * host observes.
    */
   compileBlock(pc: number): number {
     const end = this.code.length;
     if (pc > end || (pc === end && !this.options.trapAtCodeEnd)) return -1;
     const origin = this.length;
-    const { gasMetering, stepTracing } = this.options;
-    const costs = this.costs;
-    let chargeIndex = -1;
-    let valid = this.code.isJumpTargetValid(pc) ? 1 : 0;
-    this.code.walkBounded(pc, this.decoded, (ins) => {
-      this.offsets[ins.pc] = this.length * 2 + valid;
-      valid = 0;
-      if (stepTracing) this.emit(H.STEP, ins.pc);
-      if (gasMetering) {
-        if (chargeIndex < 0) {
-          chargeIndex = this.length;
-          this.emit(H.CHARGE_GAS, ins.pc);
-        }
-        costs.add(ins);
+    let next = pc;
+    while (next >= 0) {
+      next = this.compileOne(next);
+      if (next < 0) break;
+      const packed = this.offsets[next]!;
+      if (packed !== NO_BLOCK) {
+        this.emit(next, word(H.JUMP), packed >>> 1);
+        break;
       }
-      return this.emitInstruction(ins);
-    });
-    if (gasMetering) {
-      const cost = costs.finish();
-      if (chargeIndex >= 0) this.a0[chargeIndex] = cost;
     }
     return this.length === origin ? -1 : origin;
   }
 
-  /** Emits the handler for one instruction; returns false if it ends the block. */
-  private emitInstruction(ins: DecodedInstruction): boolean {
+  /** Compiles one block; returns the code offset it continues into (see {@link compileBlock}) or -1. */
+  private compileOne(pc: number): number {
+    const { gasMetering, stepTracing } = this.options;
+    const costs = this.costs;
+    let chargeIndex = -1;
+    let valid = this.code.isJumpTargetValid(pc) ? 1 : 0;
+    let continuation = -1;
+    this.code.walkBounded(pc, this.decoded, (ins) => {
+      this.offsets[ins.pc] = this.length * 2 + valid;
+      valid = 0;
+      if (stepTracing) this.emit(ins.pc, word(H.STEP));
+      if (gasMetering) {
+        if (chargeIndex < 0) {
+          chargeIndex = this.length;
+          this.emit(ins.pc, word(H.CHARGE_GAS));
+        }
+        costs.add(ins);
+      }
+      continuation = this.emitInstruction(ins);
+      return continuation === CONTINUE;
+    });
+    if (gasMetering) {
+      const cost = costs.finish();
+      if (chargeIndex >= 0) this.xs[chargeIndex] = cost;
+    }
+    return continuation;
+  }
+
+  /**
+   * Emits the handler for one instruction. Returns {@link CONTINUE} if the block goes on, else the code offset
+   * the next handler must continue into, or -1 if the block ends without a fall-through edge.
+   */
+  private emitInstruction(ins: DecodedInstruction): number {
     const { id, pc } = ins;
     if (id === INVALID) {
-      this.emit(H.TRAP, pc);
-      return false;
+      this.emit(pc, word(H.TRAP));
+      return -1;
     }
     const def = INSTRUCTIONS[id]!;
     const handler = this.handlers[id]!;
-    if (handler >= 0) {
-      this.emitSimple(handler, def.kind, ins);
-      return !def.endsBlock;
-    }
+    if (handler >= 0) return this.emitSimple(handler, def.kind, ins);
     switch (def.name) {
       case 'trap':
-        this.emit(H.TRAP, pc);
-        return false;
+        this.emit(pc, word(H.TRAP));
+        return -1;
       case 'fallthrough':
-        this.emit(H.UNRESOLVED_FALLTHROUGH, pc, ins.nextPc);
-        return false;
+        if (this.code.isJumpTargetValid(ins.nextPc)) {
+          // A real handler (not just the layout) so that a host entering at this instruction charges this block.
+          this.emit(pc, word(H.FALLTHROUGH));
+          return ins.nextPc;
+        }
+        // Falls into something that is not a block start (or off the end): resolved lazily like the reference.
+        this.emit(pc, word(H.UNRESOLVED_FALLTHROUGH), ins.nextPc);
+        return -1;
       case 'unlikely':
-        return true; // a hint only: no handler
+        return CONTINUE; // a hint only: no handler
       case 'memset':
-        this.emit(H.MEMSET, pc);
-        return true;
+        this.emit(pc, word(H.MEMSET));
+        return CONTINUE;
       case 'ecalli':
-        this.emit(H.ECALLI, pc, ins.imm1, ins.nextPc);
-        return true;
+        this.emit(pc, word(H.ECALLI), ins.imm1, ins.nextPc);
+        return CONTINUE;
       case 'jump':
-        this.emit(H.UNRESOLVED_JUMP, pc, ins.imm1);
-        return false;
+        this.emit(pc, word(H.UNRESOLVED_JUMP), ins.imm1);
+        return -1;
       case 'jump_indirect':
-        this.emit(H.JUMP_INDIRECT, pc, ins.reg1, ins.imm1);
-        return false;
+        this.emit(pc, word(H.JUMP_INDIRECT, ins.reg1), ins.imm1);
+        return -1;
       case 'load_imm_and_jump':
-        this.emit(H.UNRESOLVED_LOAD_IMM_AND_JUMP, pc, ins.reg1, ins.imm1, ins.imm2);
-        return false;
+        this.emit(pc, word(H.UNRESOLVED_LOAD_IMM_AND_JUMP, ins.reg1), ins.imm1, ins.imm2);
+        return -1;
       case 'load_imm_and_jump_indirect':
-        this.emit(H.LOAD_IMM_AND_JUMP_INDIRECT, pc, ins.reg1, ins.reg2, ins.imm1, ins.imm2);
-        return false;
+        this.emit(pc, word(H.LOAD_IMM_AND_JUMP_INDIRECT, ins.reg1, ins.reg2), ins.imm1, ins.imm2);
+        return -1;
       default:
         throw new Error(`internal error: no interpreter handler for '${def.name}'`);
     }
   }
 
-  private emitSimple(handler: H, kind: string, ins: DecodedInstruction): void {
+  private emitSimple(handler: H, kind: string, ins: DecodedInstruction): number {
     const pc = ins.pc;
     switch (kind) {
       case 'reg_reg_reg':
-        this.emit(handler, pc, ins.reg1, ins.reg2, ins.reg3);
-        return;
+        this.emit(pc, word(handler, ins.reg1, ins.reg2, ins.reg3));
+        return CONTINUE;
       case 'reg_reg_imm':
-        this.emit(handler, pc, ins.reg1, ins.reg2, ins.imm1);
-        return;
+        this.emit(pc, word(handler, ins.reg1, ins.reg2), ins.imm1);
+        return CONTINUE;
       case 'reg_imm_imm':
         // store_imm_indirect (base, offset, value)
-        this.emit(handler, pc, ins.reg1, ins.imm1, ins.imm2);
-        return;
+        this.emit(pc, word(handler, ins.reg1), ins.imm1, ins.imm2);
+        return CONTINUE;
       case 'reg_reg':
-        this.emit(handler, pc, ins.reg1, ins.reg2);
-        return;
+        this.emit(pc, word(handler, ins.reg1, ins.reg2));
+        return CONTINUE;
       case 'reg_imm':
         // load_imm (d, imm), or an absolute load/store (register, address) via the zero register.
-        if (handler === H.LOAD_IMM) this.emit(handler, pc, ins.reg1, ins.imm1);
-        else this.emit(handler, pc, ins.reg1, ZERO_REGISTER, ins.imm1);
-        return;
+        this.emit(pc, handler === H.LOAD_IMM ? word(handler, ins.reg1) : word(handler, ins.reg1, ZERO_REGISTER), ins.imm1);
+        return CONTINUE;
       case 'imm_imm':
         // store_imm (address, value)
-        this.emit(handler, pc, ZERO_REGISTER, ins.imm1, ins.imm2);
-        return;
+        this.emit(pc, word(handler, ZERO_REGISTER), ins.imm1, ins.imm2);
+        return CONTINUE;
       case 'reg_imm64':
-        this.emit(handler, pc, ins.reg1, ins.imm1, ins.imm2);
-        return;
+        this.emit(pc, word(handler, ins.reg1), ins.imm1, ins.imm2);
+        return CONTINUE;
       case 'reg_imm_offset':
       case 'reg_reg_offset': {
         // Branches: both edges must be valid jump targets, otherwise the branch always traps.
-        const taken = kind === 'reg_imm_offset' ? ins.imm2 : ins.imm1;
-        const second = kind === 'reg_imm_offset' ? ins.imm1 : ins.reg2;
-        if (this.code.isJumpTargetValid(taken) && this.code.isJumpTargetValid(ins.nextPc)) {
-          this.emit(handler + UNRESOLVED_BRANCH_DELTA, pc, ins.reg1, second, taken, ins.nextPc);
-        } else {
-          this.emit(H.TRAP, pc);
+        const withImmediate = kind === 'reg_imm_offset';
+        const taken = withImmediate ? ins.imm2 : ins.imm1;
+        if (!this.code.isJumpTargetValid(taken) || !this.code.isJumpTargetValid(ins.nextPc)) {
+          this.emit(pc, word(H.TRAP));
+          return -1;
         }
-        return;
+        const op = handler + UNRESOLVED_BRANCH_DELTA;
+        this.emit(pc, withImmediate ? word(op, ins.reg1) : word(op, ins.reg1, ins.reg2), withImmediate ? ins.imm1 : 0, taken);
+        return ins.nextPc;
       }
       default:
         throw new Error(`internal error: unexpected operand kind '${kind}'`);
     }
   }
 }
+
+/** {@link CompiledCode.emitInstruction} result: the block continues with the next instruction. */
+const CONTINUE = -2;

@@ -44,16 +44,25 @@ export function execute(vm: InterpreterInstance): Exit {
   const hi = vm.hi;
   const mem = vm.memory;
   const cc = vm.compiled;
-  let ops = cc.ops;
-  let A0 = cc.a0;
-  let A1 = cc.a1;
-  let A2 = cc.a2;
-  let A3 = cc.a3;
+  let W = cc.words;
+  let X = cc.xs;
+  let Y = cc.ys;
   let i = vm.nextIndex;
   let gas = vm.gas;
+  // Resident memory windows (see GuestMemory); refreshed after anything that may grow them.
+  let rwBase = mem.rwBase;
+  let rwLen = mem.rwLen;
+  let rwView = mem.rwView;
+  let stBase = mem.stackBase;
+  let stLen = mem.stackLen;
+  let stView = mem.stackView;
+  const roBase = mem.roBase;
+  const roLen = mem.roLen;
+  const roView = mem.roView;
 
   for (;;) {
-    switch (ops[i]) {
+    const w = W[i]!;
+    switch (w & 0xff) {
       // ----------------------------------------------------------------- control
       case H.STEP: {
         const pc = cc.pcs[i]!;
@@ -66,7 +75,7 @@ export function execute(vm: InterpreterInstance): Exit {
         return Exit.Step;
       }
       case H.CHARGE_GAS: {
-        const next = gas - A0[i]!;
+        const next = gas - X[i]!;
         if (next < 0) {
           vm.gas = gas;
           if (vm.refillGas()) {
@@ -86,78 +95,72 @@ export function execute(vm: InterpreterInstance): Exit {
         i++;
         break;
       case H.JUMP:
-        i = A0[i]!;
+        i = X[i]!;
         break;
       case H.UNRESOLVED_JUMP:
       case H.UNRESOLVED_FALLTHROUGH: {
-        const isJump = ops[i] === H.UNRESOLVED_JUMP;
-        const target = isJump ? cc.resolveJump(A0[i]!) : cc.resolveFallthrough(A0[i]!);
-        ops = cc.ops;
-        A0 = cc.a0;
-        A1 = cc.a1;
-        A2 = cc.a2;
-        A3 = cc.a3;
+        const isJump = (w & 0xff) === H.UNRESOLVED_JUMP;
+        const target = isJump ? cc.resolveJump(X[i]!) : cc.resolveFallthrough(X[i]!);
+        W = cc.words;
+        X = cc.xs;
+        Y = cc.ys;
         if (target < 0) {
           vm.gas = gas;
           return vm.trap(cc.pcs[i]!);
         }
         if (target === i + 1) {
-          ops[i] = H.FALLTHROUGH;
+          W[i] = H.FALLTHROUGH;
         } else {
-          ops[i] = H.JUMP;
-          A0[i] = target;
+          W[i] = H.JUMP;
+          X[i] = target;
         }
         i = target;
         break;
       }
       case H.LOAD_IMM_AND_JUMP: {
-        const value = A1[i]!;
-        const ra = A0[i]!;
+        const value = X[i]!;
+        const ra = ((w >>> 8) & 15);
         lo[ra] = value;
         hi[ra] = value >> 31;
-        i = A2[i]!;
+        i = Y[i]!;
         break;
       }
       case H.UNRESOLVED_LOAD_IMM_AND_JUMP: {
         // The return address is written even if the target turns out to be invalid.
-        const value = A1[i]!;
-        const ra = A0[i]!;
+        const value = X[i]!;
+        const ra = ((w >>> 8) & 15);
         lo[ra] = value;
         hi[ra] = value >> 31;
-        const target = cc.resolveJump(A2[i]!);
-        ops = cc.ops;
-        A0 = cc.a0;
-        A1 = cc.a1;
-        A2 = cc.a2;
-        A3 = cc.a3;
+        const target = cc.resolveJump(Y[i]!);
+        W = cc.words;
+        X = cc.xs;
+        Y = cc.ys;
         if (target < 0) {
           vm.gas = gas;
           return vm.trap(cc.pcs[i]!);
         }
-        ops[i] = H.LOAD_IMM_AND_JUMP;
-        A2[i] = target;
+        W[i] = (w & ~0xff) | H.LOAD_IMM_AND_JUMP;
+        Y[i] = target;
         i = target;
         break;
       }
       case H.JUMP_INDIRECT:
       case H.LOAD_IMM_AND_JUMP_INDIRECT: {
         let address: number;
-        if (ops[i] === H.JUMP_INDIRECT) {
-          address = (lo[A0[i]!]! + A1[i]!) >>> 0;
+        if ((w & 0xff) === H.JUMP_INDIRECT) {
+          address = (lo[((w >>> 8) & 15)]! + X[i]!) >>> 0;
         } else {
           // The address uses the base register's value from before `ra` is written.
-          address = (lo[A1[i]!]! + A3[i]!) >>> 0;
-          const value = A2[i]!;
-          const ra = A0[i]!;
+          address = (lo[((w >>> 12) & 15)]! + Y[i]!) >>> 0;
+          const value = X[i]!;
+          const ra = ((w >>> 8) & 15);
           lo[ra] = value;
           hi[ra] = value >> 31;
         }
         const target = vm.resolveIndirectJump(address);
-        ops = cc.ops;
-        A0 = cc.a0;
-        A1 = cc.a1;
-        A2 = cc.a2;
-        A3 = cc.a3;
+        W = cc.words;
+        X = cc.xs;
+        Y = cc.ys;
         if (target < 0) {
           vm.gas = gas;
           return target === -2 ? vm.finish() : vm.trap(cc.pcs[i]!);
@@ -169,19 +172,25 @@ export function execute(vm: InterpreterInstance): Exit {
         vm.gas = gas;
         vm.programCounter = cc.pcs[i]!;
         vm.programCounterValid = true;
-        vm.nextProgramCounter = A1[i]!;
+        vm.nextProgramCounter = Y[i]!;
         vm.nextProgramCounterChanged = true;
         vm.nextIndex = i + 1;
-        vm.hostcall = A0[i]! >>> 0;
+        vm.hostcall = X[i]! >>> 0;
         return Exit.Ecalli;
       case H.SBRK:
-        vm.sbrk(A0[i]!, A1[i]!);
+        vm.sbrk(((w >>> 8) & 15), ((w >>> 12) & 15));
         i++;
         break;
       case H.MEMSET: {
         vm.gas = gas;
         const exit = memset(vm, i);
         gas = vm.gas;
+        rwBase = mem.rwBase;
+        rwLen = mem.rwLen;
+        rwView = mem.rwView;
+        stBase = mem.stackBase;
+        stLen = mem.stackLen;
+        stView = mem.stackView;
         if (exit >= 0) return exit;
         i++;
         break;
@@ -190,18 +199,18 @@ export function execute(vm: InterpreterInstance): Exit {
       // ----------------------------------------------------------------- loads
       case H.LOAD_U8:
       case H.LOAD_I8: {
-        const address = (lo[A1[i]!]! + A2[i]!) >>> 0;
-        let o = address - mem.rwBase;
+        const address = (lo[((w >>> 12) & 15)]! + X[i]!) >>> 0;
+        let o = address - rwBase;
         let v: number;
-        if (o >= 0 && o < mem.rwLen) v = mem.rwView.getUint8(o);
-        else if ((o = address - mem.stackBase) >= 0 && o < mem.stackLen) v = mem.stackView.getUint8(o);
-        else if ((o = address - mem.roBase) >= 0 && o < mem.roLen) v = mem.roView.getUint8(o);
+        if (o >= 0 && o < rwLen) v = rwView.getUint8(o);
+        else if ((o = address - stBase) >= 0 && o < stLen) v = stView.getUint8(o);
+        else if ((o = address - roBase) >= 0 && o < roLen) v = roView.getUint8(o);
         else if ((v = mem.slowLoad(address, 1)) === LOAD_FAULT) {
           vm.gas = gas;
           return vm.memoryFault(i);
         }
-        if (ops[i] === H.LOAD_I8) v = (v << 24) >> 24;
-        const d = A0[i]!;
+        if ((w & 0xff) === H.LOAD_I8) v = (v << 24) >> 24;
+        const d = ((w >>> 8) & 15);
         lo[d] = v;
         hi[d] = v >> 31;
         i++;
@@ -209,18 +218,18 @@ export function execute(vm: InterpreterInstance): Exit {
       }
       case H.LOAD_U16:
       case H.LOAD_I16: {
-        const address = (lo[A1[i]!]! + A2[i]!) >>> 0;
-        let o = address - mem.rwBase;
+        const address = (lo[((w >>> 12) & 15)]! + X[i]!) >>> 0;
+        let o = address - rwBase;
         let v: number;
-        if (o >= 0 && o <= mem.rwLen - 2) v = mem.rwView.getUint16(o, true);
-        else if ((o = address - mem.stackBase) >= 0 && o <= mem.stackLen - 2) v = mem.stackView.getUint16(o, true);
-        else if ((o = address - mem.roBase) >= 0 && o <= mem.roLen - 2) v = mem.roView.getUint16(o, true);
+        if (o >= 0 && o <= rwLen - 2) v = rwView.getUint16(o, true);
+        else if ((o = address - stBase) >= 0 && o <= stLen - 2) v = stView.getUint16(o, true);
+        else if ((o = address - roBase) >= 0 && o <= roLen - 2) v = roView.getUint16(o, true);
         else if ((v = mem.slowLoad(address, 2)) === LOAD_FAULT) {
           vm.gas = gas;
           return vm.memoryFault(i);
         }
-        if (ops[i] === H.LOAD_I16) v = (v << 16) >> 16;
-        const d = A0[i]!;
+        if ((w & 0xff) === H.LOAD_I16) v = (v << 16) >> 16;
+        const d = ((w >>> 8) & 15);
         lo[d] = v;
         hi[d] = v >> 31;
         i++;
@@ -228,36 +237,36 @@ export function execute(vm: InterpreterInstance): Exit {
       }
       case H.LOAD_U32:
       case H.LOAD_I32: {
-        const address = (lo[A1[i]!]! + A2[i]!) >>> 0;
-        let o = address - mem.rwBase;
+        const address = (lo[((w >>> 12) & 15)]! + X[i]!) >>> 0;
+        let o = address - rwBase;
         let v: number;
-        if (o >= 0 && o <= mem.rwLen - 4) v = mem.rwView.getInt32(o, true);
-        else if ((o = address - mem.stackBase) >= 0 && o <= mem.stackLen - 4) v = mem.stackView.getInt32(o, true);
-        else if ((o = address - mem.roBase) >= 0 && o <= mem.roLen - 4) v = mem.roView.getInt32(o, true);
+        if (o >= 0 && o <= rwLen - 4) v = rwView.getInt32(o, true);
+        else if ((o = address - stBase) >= 0 && o <= stLen - 4) v = stView.getInt32(o, true);
+        else if ((o = address - roBase) >= 0 && o <= roLen - 4) v = roView.getInt32(o, true);
         else if ((v = mem.slowLoad(address, 4)) === LOAD_FAULT) {
           vm.gas = gas;
           return vm.memoryFault(i);
         } else v |= 0;
-        const d = A0[i]!;
+        const d = ((w >>> 8) & 15);
         lo[d] = v;
-        hi[d] = ops[i] === H.LOAD_I32 ? v >> 31 : 0;
+        hi[d] = (w & 0xff) === H.LOAD_I32 ? v >> 31 : 0;
         i++;
         break;
       }
       case H.LOAD_U64: {
-        const address = (lo[A1[i]!]! + A2[i]!) >>> 0;
-        let o = address - mem.rwBase;
+        const address = (lo[((w >>> 12) & 15)]! + X[i]!) >>> 0;
+        let o = address - rwBase;
         let v: number;
         let h: number;
-        if (o >= 0 && o <= mem.rwLen - 8) {
-          v = mem.rwView.getInt32(o, true);
-          h = mem.rwView.getInt32(o + 4, true);
-        } else if ((o = address - mem.stackBase) >= 0 && o <= mem.stackLen - 8) {
-          v = mem.stackView.getInt32(o, true);
-          h = mem.stackView.getInt32(o + 4, true);
-        } else if ((o = address - mem.roBase) >= 0 && o <= mem.roLen - 8) {
-          v = mem.roView.getInt32(o, true);
-          h = mem.roView.getInt32(o + 4, true);
+        if (o >= 0 && o <= rwLen - 8) {
+          v = rwView.getInt32(o, true);
+          h = rwView.getInt32(o + 4, true);
+        } else if ((o = address - stBase) >= 0 && o <= stLen - 8) {
+          v = stView.getInt32(o, true);
+          h = stView.getInt32(o + 4, true);
+        } else if ((o = address - roBase) >= 0 && o <= roLen - 8) {
+          v = roView.getInt32(o, true);
+          h = roView.getInt32(o + 4, true);
         } else if ((v = mem.slowLoad(address, 8)) === LOAD_FAULT) {
           vm.gas = gas;
           return vm.memoryFault(i);
@@ -265,7 +274,7 @@ export function execute(vm: InterpreterInstance): Exit {
           v |= 0;
           h = mem.loadHigh;
         }
-        const d = A0[i]!;
+        const d = ((w >>> 8) & 15);
         lo[d] = v;
         hi[d] = h;
         i++;
@@ -277,19 +286,27 @@ export function execute(vm: InterpreterInstance): Exit {
       case H.STORE_IMM_U8: {
         let address: number;
         let v: number;
-        if (ops[i] === H.STORE_U8) {
-          address = (lo[A1[i]!]! + A2[i]!) >>> 0;
-          v = lo[A0[i]!]!;
+        if ((w & 0xff) === H.STORE_U8) {
+          address = (lo[((w >>> 12) & 15)]! + X[i]!) >>> 0;
+          v = lo[((w >>> 8) & 15)]!;
         } else {
-          address = (lo[A0[i]!]! + A1[i]!) >>> 0;
-          v = A2[i]!;
+          address = (lo[((w >>> 8) & 15)]! + X[i]!) >>> 0;
+          v = Y[i]!;
         }
-        let o = address - mem.rwBase;
-        if (o >= 0 && o < mem.rwLen) mem.rwView.setUint8(o, v);
-        else if ((o = address - mem.stackBase) >= 0 && o < mem.stackLen) mem.stackView.setUint8(o, v);
-        else if (!mem.slowStore(address, 1, v, 0)) {
-          vm.gas = gas;
-          return vm.memoryFault(i);
+        let o = address - rwBase;
+        if (o >= 0 && o <= rwLen - 1) rwView.setUint8(o, v);
+        else if ((o = address - stBase) >= 0 && o <= stLen - 1) stView.setUint8(o, v);
+        else {
+          if (!mem.slowStore(address, 1, v, 0)) {
+            vm.gas = gas;
+            return vm.memoryFault(i);
+          }
+          rwBase = mem.rwBase;
+          rwLen = mem.rwLen;
+          rwView = mem.rwView;
+          stBase = mem.stackBase;
+          stLen = mem.stackLen;
+          stView = mem.stackView;
         }
         i++;
         break;
@@ -298,19 +315,27 @@ export function execute(vm: InterpreterInstance): Exit {
       case H.STORE_IMM_U16: {
         let address: number;
         let v: number;
-        if (ops[i] === H.STORE_U16) {
-          address = (lo[A1[i]!]! + A2[i]!) >>> 0;
-          v = lo[A0[i]!]!;
+        if ((w & 0xff) === H.STORE_U16) {
+          address = (lo[((w >>> 12) & 15)]! + X[i]!) >>> 0;
+          v = lo[((w >>> 8) & 15)]!;
         } else {
-          address = (lo[A0[i]!]! + A1[i]!) >>> 0;
-          v = A2[i]!;
+          address = (lo[((w >>> 8) & 15)]! + X[i]!) >>> 0;
+          v = Y[i]!;
         }
-        let o = address - mem.rwBase;
-        if (o >= 0 && o <= mem.rwLen - 2) mem.rwView.setUint16(o, v, true);
-        else if ((o = address - mem.stackBase) >= 0 && o <= mem.stackLen - 2) mem.stackView.setUint16(o, v, true);
-        else if (!mem.slowStore(address, 2, v, 0)) {
-          vm.gas = gas;
-          return vm.memoryFault(i);
+        let o = address - rwBase;
+        if (o >= 0 && o <= rwLen - 2) rwView.setUint16(o, v, true);
+        else if ((o = address - stBase) >= 0 && o <= stLen - 2) stView.setUint16(o, v, true);
+        else {
+          if (!mem.slowStore(address, 2, v, 0)) {
+            vm.gas = gas;
+            return vm.memoryFault(i);
+          }
+          rwBase = mem.rwBase;
+          rwLen = mem.rwLen;
+          rwView = mem.rwView;
+          stBase = mem.stackBase;
+          stLen = mem.stackLen;
+          stView = mem.stackView;
         }
         i++;
         break;
@@ -319,47 +344,67 @@ export function execute(vm: InterpreterInstance): Exit {
       case H.STORE_IMM_U32: {
         let address: number;
         let v: number;
-        if (ops[i] === H.STORE_U32) {
-          address = (lo[A1[i]!]! + A2[i]!) >>> 0;
-          v = lo[A0[i]!]!;
+        if ((w & 0xff) === H.STORE_U32) {
+          address = (lo[((w >>> 12) & 15)]! + X[i]!) >>> 0;
+          v = lo[((w >>> 8) & 15)]!;
         } else {
-          address = (lo[A0[i]!]! + A1[i]!) >>> 0;
-          v = A2[i]!;
+          address = (lo[((w >>> 8) & 15)]! + X[i]!) >>> 0;
+          v = Y[i]!;
         }
-        let o = address - mem.rwBase;
-        if (o >= 0 && o <= mem.rwLen - 4) mem.rwView.setInt32(o, v, true);
-        else if ((o = address - mem.stackBase) >= 0 && o <= mem.stackLen - 4) mem.stackView.setInt32(o, v, true);
-        else if (!mem.slowStore(address, 4, v, 0)) {
-          vm.gas = gas;
-          return vm.memoryFault(i);
+        let o = address - rwBase;
+        if (o >= 0 && o <= rwLen - 4) rwView.setInt32(o, v, true);
+        else if ((o = address - stBase) >= 0 && o <= stLen - 4) stView.setInt32(o, v, true);
+        else {
+          if (!mem.slowStore(address, 4, v, 0)) {
+            vm.gas = gas;
+            return vm.memoryFault(i);
+          }
+          rwBase = mem.rwBase;
+          rwLen = mem.rwLen;
+          rwView = mem.rwView;
+          stBase = mem.stackBase;
+          stLen = mem.stackLen;
+          stView = mem.stackView;
         }
         i++;
         break;
       }
+
+      // ----------------------------------------------------------------- stores
       case H.STORE_U64:
       case H.STORE_IMM_U64: {
         let address: number;
         let v: number;
         let h: number;
-        if (ops[i] === H.STORE_U64) {
-          address = (lo[A1[i]!]! + A2[i]!) >>> 0;
-          v = lo[A0[i]!]!;
-          h = hi[A0[i]!]!;
+        if ((w & 0xff) === H.STORE_U64) {
+          address = (lo[((w >>> 12) & 15)]! + X[i]!) >>> 0;
+          v = lo[((w >>> 8) & 15)]!;
+          h = hi[((w >>> 8) & 15)]!;
         } else {
-          address = (lo[A0[i]!]! + A1[i]!) >>> 0;
-          v = A2[i]!;
+          address = (lo[((w >>> 8) & 15)]! + X[i]!) >>> 0;
+          v = Y[i]!;
           h = v >> 31;
         }
-        let o = address - mem.rwBase;
-        if (o >= 0 && o <= mem.rwLen - 8) {
-          mem.rwView.setInt32(o, v, true);
-          mem.rwView.setInt32(o + 4, h, true);
-        } else if ((o = address - mem.stackBase) >= 0 && o <= mem.stackLen - 8) {
-          mem.stackView.setInt32(o, v, true);
-          mem.stackView.setInt32(o + 4, h, true);
-        } else if (!mem.slowStore(address, 8, v, h)) {
-          vm.gas = gas;
-          return vm.memoryFault(i);
+        let o = address - rwBase;
+        if (o >= 0 && o <= rwLen - 8) {
+          rwView.setInt32(o, v, true);
+          rwView.setInt32(o + 4, h, true);
+        }
+        else if ((o = address - stBase) >= 0 && o <= stLen - 8) {
+          stView.setInt32(o, v, true);
+          stView.setInt32(o + 4, h, true);
+        }
+        else {
+          if (!mem.slowStore(address, 8, v, h)) {
+            vm.gas = gas;
+            return vm.memoryFault(i);
+          }
+          rwBase = mem.rwBase;
+          rwLen = mem.rwLen;
+          rwView = mem.rwView;
+          stBase = mem.stackBase;
+          stLen = mem.stackLen;
+          stView = mem.stackView;
         }
         i++;
         break;
@@ -367,49 +412,49 @@ export function execute(vm: InterpreterInstance): Exit {
 
       // ----------------------------------------------------------------- moves
       case H.MOVE_REG: {
-        const d = A0[i]!;
-        const s = A1[i]!;
+        const d = ((w >>> 8) & 15);
+        const s = ((w >>> 12) & 15);
         lo[d] = lo[s]!;
         hi[d] = hi[s]!;
         i++;
         break;
       }
       case H.LOAD_IMM: {
-        const d = A0[i]!;
-        const v = A1[i]!;
+        const d = ((w >>> 8) & 15);
+        const v = X[i]!;
         lo[d] = v;
         hi[d] = v >> 31;
         i++;
         break;
       }
       case H.LOAD_IMM64: {
-        const d = A0[i]!;
-        lo[d] = A1[i]!;
-        hi[d] = A2[i]!;
+        const d = ((w >>> 8) & 15);
+        lo[d] = X[i]!;
+        hi[d] = Y[i]!;
         i++;
         break;
       }
 
       // ----------------------------------------------------------------- 32-bit arithmetic (sign-extended result)
       case H.ADD_32: {
-        const v = (lo[A1[i]!]! + lo[A2[i]!]!) | 0;
-        const d = A0[i]!;
+        const v = (lo[((w >>> 12) & 15)]! + lo[((w >>> 16) & 15)]!) | 0;
+        const d = ((w >>> 8) & 15);
         lo[d] = v;
         hi[d] = v >> 31;
         i++;
         break;
       }
       case H.SUB_32: {
-        const v = (lo[A1[i]!]! - lo[A2[i]!]!) | 0;
-        const d = A0[i]!;
+        const v = (lo[((w >>> 12) & 15)]! - lo[((w >>> 16) & 15)]!) | 0;
+        const d = ((w >>> 8) & 15);
         lo[d] = v;
         hi[d] = v >> 31;
         i++;
         break;
       }
       case H.MUL_32: {
-        const v = Math.imul(lo[A1[i]!]!, lo[A2[i]!]!);
-        const d = A0[i]!;
+        const v = Math.imul(lo[((w >>> 12) & 15)]!, lo[((w >>> 16) & 15)]!);
+        const d = ((w >>> 8) & 15);
         lo[d] = v;
         hi[d] = v >> 31;
         i++;
@@ -422,10 +467,10 @@ export function execute(vm: InterpreterInstance): Exit {
       case H.MULH_SS_32:
       case H.MULH_UU_32:
       case H.MULH_SU_32: {
-        const a = lo[A1[i]!]!;
-        const b = lo[A2[i]!]!;
+        const a = lo[((w >>> 12) & 15)]!;
+        const b = lo[((w >>> 16) & 15)]!;
         let v: number;
-        switch (ops[i]) {
+        switch (w & 0xff) {
           case H.DIV_U_32:
             v = divu32(a, b);
             break;
@@ -447,47 +492,47 @@ export function execute(vm: InterpreterInstance): Exit {
           default:
             v = mulhsu32(a, b);
         }
-        const d = A0[i]!;
+        const d = ((w >>> 8) & 15);
         lo[d] = v;
         hi[d] = v >> 31;
         i++;
         break;
       }
       case H.SHL_32: {
-        const v = lo[A1[i]!]! << lo[A2[i]!]!;
-        const d = A0[i]!;
+        const v = lo[((w >>> 12) & 15)]! << lo[((w >>> 16) & 15)]!;
+        const d = ((w >>> 8) & 15);
         lo[d] = v;
         hi[d] = v >> 31;
         i++;
         break;
       }
       case H.SHR_32: {
-        const v = (lo[A1[i]!]! >>> lo[A2[i]!]!) | 0;
-        const d = A0[i]!;
+        const v = (lo[((w >>> 12) & 15)]! >>> lo[((w >>> 16) & 15)]!) | 0;
+        const d = ((w >>> 8) & 15);
         lo[d] = v;
         hi[d] = v >> 31;
         i++;
         break;
       }
       case H.SAR_32: {
-        const v = lo[A1[i]!]! >> lo[A2[i]!]!;
-        const d = A0[i]!;
+        const v = lo[((w >>> 12) & 15)]! >> lo[((w >>> 16) & 15)]!;
+        const d = ((w >>> 8) & 15);
         lo[d] = v;
         hi[d] = v >> 31;
         i++;
         break;
       }
       case H.ROL_32: {
-        const v = rol32(lo[A1[i]!]!, lo[A2[i]!]!);
-        const d = A0[i]!;
+        const v = rol32(lo[((w >>> 12) & 15)]!, lo[((w >>> 16) & 15)]!);
+        const d = ((w >>> 8) & 15);
         lo[d] = v;
         hi[d] = v >> 31;
         i++;
         break;
       }
       case H.ROR_32: {
-        const v = ror32(lo[A1[i]!]!, lo[A2[i]!]!);
-        const d = A0[i]!;
+        const v = ror32(lo[((w >>> 12) & 15)]!, lo[((w >>> 16) & 15)]!);
+        const d = ((w >>> 8) & 15);
         lo[d] = v;
         hi[d] = v >> 31;
         i++;
@@ -496,31 +541,31 @@ export function execute(vm: InterpreterInstance): Exit {
 
       // ----------------------------------------------------------------- 64-bit arithmetic
       case H.ADD_64: {
-        const a = A1[i]!;
-        const b = A2[i]!;
+        const a = ((w >>> 12) & 15);
+        const b = ((w >>> 16) & 15);
         const al = lo[a]!;
         const v = (al + lo[b]!) | 0;
-        const d = A0[i]!;
+        const d = ((w >>> 8) & 15);
         hi[d] = (hi[a]! + hi[b]! + (v >>> 0 < al >>> 0 ? 1 : 0)) | 0;
         lo[d] = v;
         i++;
         break;
       }
       case H.SUB_64: {
-        const a = A1[i]!;
-        const b = A2[i]!;
+        const a = ((w >>> 12) & 15);
+        const b = ((w >>> 16) & 15);
         const al = lo[a]!;
         const bl = lo[b]!;
-        const d = A0[i]!;
+        const d = ((w >>> 8) & 15);
         hi[d] = (hi[a]! - hi[b]! - (al >>> 0 < bl >>> 0 ? 1 : 0)) | 0;
         lo[d] = (al - bl) | 0;
         i++;
         break;
       }
       case H.MUL_64: {
-        const a = A1[i]!;
-        const b = A2[i]!;
-        mul64(lo, hi, A0[i]!, lo[a]!, hi[a]!, lo[b]!, hi[b]!);
+        const a = ((w >>> 12) & 15);
+        const b = ((w >>> 16) & 15);
+        mul64(lo, hi, ((w >>> 8) & 15), lo[a]!, hi[a]!, lo[b]!, hi[b]!);
         i++;
         break;
       }
@@ -528,132 +573,132 @@ export function execute(vm: InterpreterInstance): Exit {
       case H.DIV_S_64:
       case H.REM_U_64:
       case H.REM_S_64: {
-        const a = A1[i]!;
-        const b = A2[i]!;
-        const op = ops[i]!;
-        divRem64(lo, hi, A0[i]!, lo[a]!, hi[a]!, lo[b]!, hi[b]!, op === H.DIV_S_64 || op === H.REM_S_64, op >= H.REM_U_64);
+        const a = ((w >>> 12) & 15);
+        const b = ((w >>> 16) & 15);
+        const op = (w & 0xff);
+        divRem64(lo, hi, ((w >>> 8) & 15), lo[a]!, hi[a]!, lo[b]!, hi[b]!, op === H.DIV_S_64 || op === H.REM_S_64, op >= H.REM_U_64);
         i++;
         break;
       }
       case H.MULH_SS_64:
       case H.MULH_UU_64:
       case H.MULH_SU_64: {
-        const a = A1[i]!;
-        const b = A2[i]!;
-        const op = ops[i]!;
-        mulHigh64(lo, hi, A0[i]!, lo[a]!, hi[a]!, lo[b]!, hi[b]!, op !== H.MULH_UU_64, op === H.MULH_SS_64);
+        const a = ((w >>> 12) & 15);
+        const b = ((w >>> 16) & 15);
+        const op = (w & 0xff);
+        mulHigh64(lo, hi, ((w >>> 8) & 15), lo[a]!, hi[a]!, lo[b]!, hi[b]!, op !== H.MULH_UU_64, op === H.MULH_SS_64);
         i++;
         break;
       }
       case H.SHL_64: {
-        const a = A1[i]!;
-        shl64(lo, hi, A0[i]!, lo[a]!, hi[a]!, lo[A2[i]!]!);
+        const a = ((w >>> 12) & 15);
+        shl64(lo, hi, ((w >>> 8) & 15), lo[a]!, hi[a]!, lo[((w >>> 16) & 15)]!);
         i++;
         break;
       }
       case H.SHR_64: {
-        const a = A1[i]!;
-        shr64(lo, hi, A0[i]!, lo[a]!, hi[a]!, lo[A2[i]!]!);
+        const a = ((w >>> 12) & 15);
+        shr64(lo, hi, ((w >>> 8) & 15), lo[a]!, hi[a]!, lo[((w >>> 16) & 15)]!);
         i++;
         break;
       }
       case H.SAR_64: {
-        const a = A1[i]!;
-        sar64(lo, hi, A0[i]!, lo[a]!, hi[a]!, lo[A2[i]!]!);
+        const a = ((w >>> 12) & 15);
+        sar64(lo, hi, ((w >>> 8) & 15), lo[a]!, hi[a]!, lo[((w >>> 16) & 15)]!);
         i++;
         break;
       }
       case H.ROL_64: {
-        const a = A1[i]!;
-        ror64(lo, hi, A0[i]!, lo[a]!, hi[a]!, -lo[A2[i]!]!);
+        const a = ((w >>> 12) & 15);
+        ror64(lo, hi, ((w >>> 8) & 15), lo[a]!, hi[a]!, -lo[((w >>> 16) & 15)]!);
         i++;
         break;
       }
       case H.ROR_64: {
-        const a = A1[i]!;
-        ror64(lo, hi, A0[i]!, lo[a]!, hi[a]!, lo[A2[i]!]!);
+        const a = ((w >>> 12) & 15);
+        ror64(lo, hi, ((w >>> 8) & 15), lo[a]!, hi[a]!, lo[((w >>> 16) & 15)]!);
         i++;
         break;
       }
 
       // ----------------------------------------------------------------- bitwise (64-bit; exact on 32-bit programs too)
       case H.AND: {
-        const a = A1[i]!;
-        const b = A2[i]!;
-        const d = A0[i]!;
+        const a = ((w >>> 12) & 15);
+        const b = ((w >>> 16) & 15);
+        const d = ((w >>> 8) & 15);
         lo[d] = lo[a]! & lo[b]!;
         hi[d] = hi[a]! & hi[b]!;
         i++;
         break;
       }
       case H.XOR: {
-        const a = A1[i]!;
-        const b = A2[i]!;
-        const d = A0[i]!;
+        const a = ((w >>> 12) & 15);
+        const b = ((w >>> 16) & 15);
+        const d = ((w >>> 8) & 15);
         lo[d] = lo[a]! ^ lo[b]!;
         hi[d] = hi[a]! ^ hi[b]!;
         i++;
         break;
       }
       case H.OR: {
-        const a = A1[i]!;
-        const b = A2[i]!;
-        const d = A0[i]!;
+        const a = ((w >>> 12) & 15);
+        const b = ((w >>> 16) & 15);
+        const d = ((w >>> 8) & 15);
         lo[d] = lo[a]! | lo[b]!;
         hi[d] = hi[a]! | hi[b]!;
         i++;
         break;
       }
       case H.AND_INV: {
-        const a = A1[i]!;
-        const b = A2[i]!;
-        const d = A0[i]!;
+        const a = ((w >>> 12) & 15);
+        const b = ((w >>> 16) & 15);
+        const d = ((w >>> 8) & 15);
         lo[d] = lo[a]! & ~lo[b]!;
         hi[d] = hi[a]! & ~hi[b]!;
         i++;
         break;
       }
       case H.OR_INV: {
-        const a = A1[i]!;
-        const b = A2[i]!;
-        const d = A0[i]!;
+        const a = ((w >>> 12) & 15);
+        const b = ((w >>> 16) & 15);
+        const d = ((w >>> 8) & 15);
         lo[d] = lo[a]! | ~lo[b]!;
         hi[d] = hi[a]! | ~hi[b]!;
         i++;
         break;
       }
       case H.XNOR: {
-        const a = A1[i]!;
-        const b = A2[i]!;
-        const d = A0[i]!;
+        const a = ((w >>> 12) & 15);
+        const b = ((w >>> 16) & 15);
+        const d = ((w >>> 8) & 15);
         lo[d] = ~(lo[a]! ^ lo[b]!);
         hi[d] = ~(hi[a]! ^ hi[b]!);
         i++;
         break;
       }
       case H.SLT_U: {
-        const a = A1[i]!;
-        const b = A2[i]!;
-        const d = A0[i]!;
+        const a = ((w >>> 12) & 15);
+        const b = ((w >>> 16) & 15);
+        const d = ((w >>> 8) & 15);
         lo[d] = ltu64(lo[a]!, hi[a]!, lo[b]!, hi[b]!) ? 1 : 0;
         hi[d] = 0;
         i++;
         break;
       }
       case H.SLT_S: {
-        const a = A1[i]!;
-        const b = A2[i]!;
-        const d = A0[i]!;
+        const a = ((w >>> 12) & 15);
+        const b = ((w >>> 16) & 15);
+        const d = ((w >>> 8) & 15);
         lo[d] = lt64(lo[a]!, hi[a]!, lo[b]!, hi[b]!) ? 1 : 0;
         hi[d] = 0;
         i++;
         break;
       }
       case H.CMOV_Z: {
-        const c = A2[i]!;
+        const c = ((w >>> 16) & 15);
         if ((lo[c]! | hi[c]!) === 0) {
-          const s = A1[i]!;
-          const d = A0[i]!;
+          const s = ((w >>> 12) & 15);
+          const d = ((w >>> 8) & 15);
           lo[d] = lo[s]!;
           hi[d] = hi[s]!;
         }
@@ -661,10 +706,10 @@ export function execute(vm: InterpreterInstance): Exit {
         break;
       }
       case H.CMOV_NZ: {
-        const c = A2[i]!;
+        const c = ((w >>> 16) & 15);
         if ((lo[c]! | hi[c]!) !== 0) {
-          const s = A1[i]!;
-          const d = A0[i]!;
+          const s = ((w >>> 12) & 15);
+          const d = ((w >>> 8) & 15);
           lo[d] = lo[s]!;
           hi[d] = hi[s]!;
         }
@@ -675,13 +720,13 @@ export function execute(vm: InterpreterInstance): Exit {
       case H.MAX_U:
       case H.MIN:
       case H.MIN_U: {
-        const a = A1[i]!;
-        const b = A2[i]!;
-        const op = ops[i]!;
+        const a = ((w >>> 12) & 15);
+        const b = ((w >>> 16) & 15);
+        const op = (w & 0xff);
         const aLess =
           op === H.MAX || op === H.MIN ? lt64(lo[a]!, hi[a]!, lo[b]!, hi[b]!) : ltu64(lo[a]!, hi[a]!, lo[b]!, hi[b]!);
         const pick = (op === H.MAX || op === H.MAX_U) === aLess ? b : a;
-        const d = A0[i]!;
+        const d = ((w >>> 8) & 15);
         lo[d] = lo[pick]!;
         hi[d] = hi[pick]!;
         i++;
@@ -690,61 +735,61 @@ export function execute(vm: InterpreterInstance): Exit {
 
       // ----------------------------------------------------------------- register and immediate
       case H.ADD_IMM_32: {
-        const v = (lo[A1[i]!]! + A2[i]!) | 0;
-        const d = A0[i]!;
+        const v = (lo[((w >>> 12) & 15)]! + X[i]!) | 0;
+        const d = ((w >>> 8) & 15);
         lo[d] = v;
         hi[d] = v >> 31;
         i++;
         break;
       }
       case H.ADD_IMM_64: {
-        const a = A1[i]!;
-        const imm = A2[i]!;
+        const a = ((w >>> 12) & 15);
+        const imm = X[i]!;
         const al = lo[a]!;
         const v = (al + imm) | 0;
-        const d = A0[i]!;
+        const d = ((w >>> 8) & 15);
         hi[d] = (hi[a]! + (imm >> 31) + (v >>> 0 < al >>> 0 ? 1 : 0)) | 0;
         lo[d] = v;
         i++;
         break;
       }
       case H.MUL_IMM_32: {
-        const v = Math.imul(lo[A1[i]!]!, A2[i]!);
-        const d = A0[i]!;
+        const v = Math.imul(lo[((w >>> 12) & 15)]!, X[i]!);
+        const d = ((w >>> 8) & 15);
         lo[d] = v;
         hi[d] = v >> 31;
         i++;
         break;
       }
       case H.MUL_IMM_64: {
-        const a = A1[i]!;
-        const imm = A2[i]!;
-        mul64(lo, hi, A0[i]!, lo[a]!, hi[a]!, imm, imm >> 31);
+        const a = ((w >>> 12) & 15);
+        const imm = X[i]!;
+        mul64(lo, hi, ((w >>> 8) & 15), lo[a]!, hi[a]!, imm, imm >> 31);
         i++;
         break;
       }
       case H.AND_IMM: {
-        const a = A1[i]!;
-        const imm = A2[i]!;
-        const d = A0[i]!;
+        const a = ((w >>> 12) & 15);
+        const imm = X[i]!;
+        const d = ((w >>> 8) & 15);
         lo[d] = lo[a]! & imm;
         hi[d] = hi[a]! & (imm >> 31);
         i++;
         break;
       }
       case H.XOR_IMM: {
-        const a = A1[i]!;
-        const imm = A2[i]!;
-        const d = A0[i]!;
+        const a = ((w >>> 12) & 15);
+        const imm = X[i]!;
+        const d = ((w >>> 8) & 15);
         lo[d] = lo[a]! ^ imm;
         hi[d] = hi[a]! ^ (imm >> 31);
         i++;
         break;
       }
       case H.OR_IMM: {
-        const a = A1[i]!;
-        const imm = A2[i]!;
-        const d = A0[i]!;
+        const a = ((w >>> 12) & 15);
+        const imm = X[i]!;
+        const d = ((w >>> 8) & 15);
         lo[d] = lo[a]! | imm;
         hi[d] = hi[a]! | (imm >> 31);
         i++;
@@ -754,13 +799,13 @@ export function execute(vm: InterpreterInstance): Exit {
       case H.SLT_S_IMM:
       case H.SGT_U_IMM:
       case H.SGT_S_IMM: {
-        const a = A1[i]!;
-        const imm = A2[i]!;
+        const a = ((w >>> 12) & 15);
+        const imm = X[i]!;
         const al = lo[a]!;
         const ah = hi[a]!;
         const ih = imm >> 31;
         let r: boolean;
-        switch (ops[i]) {
+        switch (w & 0xff) {
           case H.SLT_U_IMM:
             r = ltu64(al, ah, imm, ih);
             break;
@@ -773,119 +818,119 @@ export function execute(vm: InterpreterInstance): Exit {
           default:
             r = lt64(imm, ih, al, ah);
         }
-        const d = A0[i]!;
+        const d = ((w >>> 8) & 15);
         lo[d] = r ? 1 : 0;
         hi[d] = 0;
         i++;
         break;
       }
       case H.SHL_IMM_32: {
-        const v = lo[A1[i]!]! << A2[i]!;
-        const d = A0[i]!;
+        const v = lo[((w >>> 12) & 15)]! << X[i]!;
+        const d = ((w >>> 8) & 15);
         lo[d] = v;
         hi[d] = v >> 31;
         i++;
         break;
       }
       case H.SHR_IMM_32: {
-        const v = (lo[A1[i]!]! >>> A2[i]!) | 0;
-        const d = A0[i]!;
+        const v = (lo[((w >>> 12) & 15)]! >>> X[i]!) | 0;
+        const d = ((w >>> 8) & 15);
         lo[d] = v;
         hi[d] = v >> 31;
         i++;
         break;
       }
       case H.SAR_IMM_32: {
-        const v = lo[A1[i]!]! >> A2[i]!;
-        const d = A0[i]!;
+        const v = lo[((w >>> 12) & 15)]! >> X[i]!;
+        const d = ((w >>> 8) & 15);
         lo[d] = v;
         hi[d] = v >> 31;
         i++;
         break;
       }
       case H.SHL_IMM_ALT_32: {
-        const v = A2[i]! << lo[A1[i]!]!;
-        const d = A0[i]!;
+        const v = X[i]! << lo[((w >>> 12) & 15)]!;
+        const d = ((w >>> 8) & 15);
         lo[d] = v;
         hi[d] = v >> 31;
         i++;
         break;
       }
       case H.SHR_IMM_ALT_32: {
-        const v = (A2[i]! >>> lo[A1[i]!]!) | 0;
-        const d = A0[i]!;
+        const v = (X[i]! >>> lo[((w >>> 12) & 15)]!) | 0;
+        const d = ((w >>> 8) & 15);
         lo[d] = v;
         hi[d] = v >> 31;
         i++;
         break;
       }
       case H.SAR_IMM_ALT_32: {
-        const v = A2[i]! >> lo[A1[i]!]!;
-        const d = A0[i]!;
+        const v = X[i]! >> lo[((w >>> 12) & 15)]!;
+        const d = ((w >>> 8) & 15);
         lo[d] = v;
         hi[d] = v >> 31;
         i++;
         break;
       }
       case H.SHL_IMM_64: {
-        const a = A1[i]!;
-        shl64(lo, hi, A0[i]!, lo[a]!, hi[a]!, A2[i]!);
+        const a = ((w >>> 12) & 15);
+        shl64(lo, hi, ((w >>> 8) & 15), lo[a]!, hi[a]!, X[i]!);
         i++;
         break;
       }
       case H.SHR_IMM_64: {
-        const a = A1[i]!;
-        shr64(lo, hi, A0[i]!, lo[a]!, hi[a]!, A2[i]!);
+        const a = ((w >>> 12) & 15);
+        shr64(lo, hi, ((w >>> 8) & 15), lo[a]!, hi[a]!, X[i]!);
         i++;
         break;
       }
       case H.SAR_IMM_64: {
-        const a = A1[i]!;
-        sar64(lo, hi, A0[i]!, lo[a]!, hi[a]!, A2[i]!);
+        const a = ((w >>> 12) & 15);
+        sar64(lo, hi, ((w >>> 8) & 15), lo[a]!, hi[a]!, X[i]!);
         i++;
         break;
       }
       case H.SHL_IMM_ALT_64: {
-        const imm = A2[i]!;
-        shl64(lo, hi, A0[i]!, imm, imm >> 31, lo[A1[i]!]!);
+        const imm = X[i]!;
+        shl64(lo, hi, ((w >>> 8) & 15), imm, imm >> 31, lo[((w >>> 12) & 15)]!);
         i++;
         break;
       }
       case H.SHR_IMM_ALT_64: {
-        const imm = A2[i]!;
-        shr64(lo, hi, A0[i]!, imm, imm >> 31, lo[A1[i]!]!);
+        const imm = X[i]!;
+        shr64(lo, hi, ((w >>> 8) & 15), imm, imm >> 31, lo[((w >>> 12) & 15)]!);
         i++;
         break;
       }
       case H.SAR_IMM_ALT_64: {
-        const imm = A2[i]!;
-        sar64(lo, hi, A0[i]!, imm, imm >> 31, lo[A1[i]!]!);
+        const imm = X[i]!;
+        sar64(lo, hi, ((w >>> 8) & 15), imm, imm >> 31, lo[((w >>> 12) & 15)]!);
         i++;
         break;
       }
       case H.NEG_ADD_IMM_32: {
-        const v = (A2[i]! - lo[A1[i]!]!) | 0;
-        const d = A0[i]!;
+        const v = (X[i]! - lo[((w >>> 12) & 15)]!) | 0;
+        const d = ((w >>> 8) & 15);
         lo[d] = v;
         hi[d] = v >> 31;
         i++;
         break;
       }
       case H.NEG_ADD_IMM_64: {
-        const a = A1[i]!;
-        const imm = A2[i]!;
+        const a = ((w >>> 12) & 15);
+        const imm = X[i]!;
         const al = lo[a]!;
-        const d = A0[i]!;
+        const d = ((w >>> 8) & 15);
         hi[d] = ((imm >> 31) - hi[a]! - (imm >>> 0 < al >>> 0 ? 1 : 0)) | 0;
         lo[d] = (imm - al) | 0;
         i++;
         break;
       }
       case H.CMOV_Z_IMM: {
-        const c = A1[i]!;
+        const c = ((w >>> 12) & 15);
         if ((lo[c]! | hi[c]!) === 0) {
-          const v = A2[i]!;
-          const d = A0[i]!;
+          const v = X[i]!;
+          const d = ((w >>> 8) & 15);
           lo[d] = v;
           hi[d] = v >> 31;
         }
@@ -893,10 +938,10 @@ export function execute(vm: InterpreterInstance): Exit {
         break;
       }
       case H.CMOV_NZ_IMM: {
-        const c = A1[i]!;
+        const c = ((w >>> 12) & 15);
         if ((lo[c]! | hi[c]!) !== 0) {
-          const v = A2[i]!;
-          const d = A0[i]!;
+          const v = X[i]!;
+          const d = ((w >>> 8) & 15);
           lo[d] = v;
           hi[d] = v >> 31;
         }
@@ -904,30 +949,30 @@ export function execute(vm: InterpreterInstance): Exit {
         break;
       }
       case H.ROR_IMM_32: {
-        const v = ror32(lo[A1[i]!]!, A2[i]!);
-        const d = A0[i]!;
+        const v = ror32(lo[((w >>> 12) & 15)]!, X[i]!);
+        const d = ((w >>> 8) & 15);
         lo[d] = v;
         hi[d] = v >> 31;
         i++;
         break;
       }
       case H.ROR_IMM_ALT_32: {
-        const v = ror32(A2[i]!, lo[A1[i]!]!);
-        const d = A0[i]!;
+        const v = ror32(X[i]!, lo[((w >>> 12) & 15)]!);
+        const d = ((w >>> 8) & 15);
         lo[d] = v;
         hi[d] = v >> 31;
         i++;
         break;
       }
       case H.ROR_IMM_64: {
-        const a = A1[i]!;
-        ror64(lo, hi, A0[i]!, lo[a]!, hi[a]!, A2[i]!);
+        const a = ((w >>> 12) & 15);
+        ror64(lo, hi, ((w >>> 8) & 15), lo[a]!, hi[a]!, X[i]!);
         i++;
         break;
       }
       case H.ROR_IMM_ALT_64: {
-        const imm = A2[i]!;
-        ror64(lo, hi, A0[i]!, imm, imm >> 31, lo[A1[i]!]!);
+        const imm = X[i]!;
+        ror64(lo, hi, ((w >>> 8) & 15), imm, imm >> 31, lo[((w >>> 12) & 15)]!);
         i++;
         break;
       }
@@ -939,11 +984,11 @@ export function execute(vm: InterpreterInstance): Exit {
       case H.CLZ_64:
       case H.CTZ_64:
       case H.POPCNT_64: {
-        const s = A1[i]!;
+        const s = ((w >>> 12) & 15);
         const l = lo[s]!;
         const h = hi[s]!;
         let v: number;
-        switch (ops[i]) {
+        switch (w & 0xff) {
           case H.CLZ_32:
             v = Math.clz32(l);
             break;
@@ -962,48 +1007,48 @@ export function execute(vm: InterpreterInstance): Exit {
           default:
             v = popcount32(l) + popcount32(h);
         }
-        const d = A0[i]!;
+        const d = ((w >>> 8) & 15);
         lo[d] = v;
         hi[d] = 0;
         i++;
         break;
       }
       case H.SEXT_8: {
-        const v = (lo[A1[i]!]! << 24) >> 24;
-        const d = A0[i]!;
+        const v = (lo[((w >>> 12) & 15)]! << 24) >> 24;
+        const d = ((w >>> 8) & 15);
         lo[d] = v;
         hi[d] = v >> 31;
         i++;
         break;
       }
       case H.SEXT_16: {
-        const v = (lo[A1[i]!]! << 16) >> 16;
-        const d = A0[i]!;
+        const v = (lo[((w >>> 12) & 15)]! << 16) >> 16;
+        const d = ((w >>> 8) & 15);
         lo[d] = v;
         hi[d] = v >> 31;
         i++;
         break;
       }
       case H.ZEXT_16: {
-        const d = A0[i]!;
-        lo[d] = lo[A1[i]!]! & 0xffff;
+        const d = ((w >>> 8) & 15);
+        lo[d] = lo[((w >>> 12) & 15)]! & 0xffff;
         hi[d] = 0;
         i++;
         break;
       }
       case H.REV_32: {
-        const v = bswap32(lo[A1[i]!]!);
-        const d = A0[i]!;
+        const v = bswap32(lo[((w >>> 12) & 15)]!);
+        const d = ((w >>> 8) & 15);
         lo[d] = v;
         hi[d] = v >> 31;
         i++;
         break;
       }
       case H.REV_64: {
-        const s = A1[i]!;
+        const s = ((w >>> 12) & 15);
         const l = lo[s]!;
         const h = hi[s]!;
-        const d = A0[i]!;
+        const d = ((w >>> 8) & 15);
         lo[d] = bswap32(h);
         hi[d] = bswap32(l);
         i++;
@@ -1012,175 +1057,169 @@ export function execute(vm: InterpreterInstance): Exit {
 
       // ----------------------------------------------------------------- branches (32-bit programs)
       case H.BR32_EQ:
-        i = lo[A0[i]!] === lo[A1[i]!] ? A2[i]! : A3[i]!;
+        i = lo[((w >>> 8) & 15)] === lo[((w >>> 12) & 15)] ? Y[i]! : i + 1;
         break;
       case H.BR32_NE:
-        i = lo[A0[i]!] !== lo[A1[i]!] ? A2[i]! : A3[i]!;
+        i = lo[((w >>> 8) & 15)] !== lo[((w >>> 12) & 15)] ? Y[i]! : i + 1;
         break;
       case H.BR32_LT_U:
-        i = lo[A0[i]!]! >>> 0 < lo[A1[i]!]! >>> 0 ? A2[i]! : A3[i]!;
+        i = lo[((w >>> 8) & 15)]! >>> 0 < lo[((w >>> 12) & 15)]! >>> 0 ? Y[i]! : i + 1;
         break;
       case H.BR32_LT_S:
-        i = lo[A0[i]!]! < lo[A1[i]!]! ? A2[i]! : A3[i]!;
+        i = lo[((w >>> 8) & 15)]! < lo[((w >>> 12) & 15)]! ? Y[i]! : i + 1;
         break;
       case H.BR32_GE_U:
-        i = lo[A0[i]!]! >>> 0 >= lo[A1[i]!]! >>> 0 ? A2[i]! : A3[i]!;
+        i = lo[((w >>> 8) & 15)]! >>> 0 >= lo[((w >>> 12) & 15)]! >>> 0 ? Y[i]! : i + 1;
         break;
       case H.BR32_GE_S:
-        i = lo[A0[i]!]! >= lo[A1[i]!]! ? A2[i]! : A3[i]!;
+        i = lo[((w >>> 8) & 15)]! >= lo[((w >>> 12) & 15)]! ? Y[i]! : i + 1;
         break;
       case H.BR32_EQ_IMM:
-        i = lo[A0[i]!] === A1[i] ? A2[i]! : A3[i]!;
+        i = lo[((w >>> 8) & 15)] === X[i] ? Y[i]! : i + 1;
         break;
       case H.BR32_NE_IMM:
-        i = lo[A0[i]!] !== A1[i] ? A2[i]! : A3[i]!;
+        i = lo[((w >>> 8) & 15)] !== X[i] ? Y[i]! : i + 1;
         break;
       case H.BR32_LT_U_IMM:
-        i = lo[A0[i]!]! >>> 0 < A1[i]! >>> 0 ? A2[i]! : A3[i]!;
+        i = lo[((w >>> 8) & 15)]! >>> 0 < X[i]! >>> 0 ? Y[i]! : i + 1;
         break;
       case H.BR32_LE_U_IMM:
-        i = lo[A0[i]!]! >>> 0 <= A1[i]! >>> 0 ? A2[i]! : A3[i]!;
+        i = lo[((w >>> 8) & 15)]! >>> 0 <= X[i]! >>> 0 ? Y[i]! : i + 1;
         break;
       case H.BR32_GE_U_IMM:
-        i = lo[A0[i]!]! >>> 0 >= A1[i]! >>> 0 ? A2[i]! : A3[i]!;
+        i = lo[((w >>> 8) & 15)]! >>> 0 >= X[i]! >>> 0 ? Y[i]! : i + 1;
         break;
       case H.BR32_GT_U_IMM:
-        i = lo[A0[i]!]! >>> 0 > A1[i]! >>> 0 ? A2[i]! : A3[i]!;
+        i = lo[((w >>> 8) & 15)]! >>> 0 > X[i]! >>> 0 ? Y[i]! : i + 1;
         break;
       case H.BR32_LT_S_IMM:
-        i = lo[A0[i]!]! < A1[i]! ? A2[i]! : A3[i]!;
+        i = lo[((w >>> 8) & 15)]! < X[i]! ? Y[i]! : i + 1;
         break;
       case H.BR32_LE_S_IMM:
-        i = lo[A0[i]!]! <= A1[i]! ? A2[i]! : A3[i]!;
+        i = lo[((w >>> 8) & 15)]! <= X[i]! ? Y[i]! : i + 1;
         break;
       case H.BR32_GE_S_IMM:
-        i = lo[A0[i]!]! >= A1[i]! ? A2[i]! : A3[i]!;
+        i = lo[((w >>> 8) & 15)]! >= X[i]! ? Y[i]! : i + 1;
         break;
       case H.BR32_GT_S_IMM:
-        i = lo[A0[i]!]! > A1[i]! ? A2[i]! : A3[i]!;
+        i = lo[((w >>> 8) & 15)]! > X[i]! ? Y[i]! : i + 1;
         break;
 
       // ----------------------------------------------------------------- branches (64-bit)
       case H.BR_EQ: {
-        const a = A0[i]!;
-        const b = A1[i]!;
-        i = lo[a] === lo[b] && hi[a] === hi[b] ? A2[i]! : A3[i]!;
+        const a = ((w >>> 8) & 15);
+        const b = ((w >>> 12) & 15);
+        i = lo[a] === lo[b] && hi[a] === hi[b] ? Y[i]! : i + 1;
         break;
       }
       case H.BR_NE: {
-        const a = A0[i]!;
-        const b = A1[i]!;
-        i = lo[a] !== lo[b] || hi[a] !== hi[b] ? A2[i]! : A3[i]!;
+        const a = ((w >>> 8) & 15);
+        const b = ((w >>> 12) & 15);
+        i = lo[a] !== lo[b] || hi[a] !== hi[b] ? Y[i]! : i + 1;
         break;
       }
       case H.BR_LT_U: {
-        const a = A0[i]!;
-        const b = A1[i]!;
-        i = ltu64(lo[a]!, hi[a]!, lo[b]!, hi[b]!) ? A2[i]! : A3[i]!;
+        const a = ((w >>> 8) & 15);
+        const b = ((w >>> 12) & 15);
+        i = ltu64(lo[a]!, hi[a]!, lo[b]!, hi[b]!) ? Y[i]! : i + 1;
         break;
       }
       case H.BR_LT_S: {
-        const a = A0[i]!;
-        const b = A1[i]!;
-        i = lt64(lo[a]!, hi[a]!, lo[b]!, hi[b]!) ? A2[i]! : A3[i]!;
+        const a = ((w >>> 8) & 15);
+        const b = ((w >>> 12) & 15);
+        i = lt64(lo[a]!, hi[a]!, lo[b]!, hi[b]!) ? Y[i]! : i + 1;
         break;
       }
       case H.BR_GE_U: {
-        const a = A0[i]!;
-        const b = A1[i]!;
-        i = ltu64(lo[a]!, hi[a]!, lo[b]!, hi[b]!) ? A3[i]! : A2[i]!;
+        const a = ((w >>> 8) & 15);
+        const b = ((w >>> 12) & 15);
+        i = ltu64(lo[a]!, hi[a]!, lo[b]!, hi[b]!) ? i + 1 : Y[i]!;
         break;
       }
       case H.BR_GE_S: {
-        const a = A0[i]!;
-        const b = A1[i]!;
-        i = lt64(lo[a]!, hi[a]!, lo[b]!, hi[b]!) ? A3[i]! : A2[i]!;
+        const a = ((w >>> 8) & 15);
+        const b = ((w >>> 12) & 15);
+        i = lt64(lo[a]!, hi[a]!, lo[b]!, hi[b]!) ? i + 1 : Y[i]!;
         break;
       }
       case H.BR_EQ_IMM: {
-        const a = A0[i]!;
-        const imm = A1[i]!;
-        i = lo[a] === imm && hi[a] === imm >> 31 ? A2[i]! : A3[i]!;
+        const a = ((w >>> 8) & 15);
+        const imm = X[i]!;
+        i = lo[a] === imm && hi[a] === imm >> 31 ? Y[i]! : i + 1;
         break;
       }
       case H.BR_NE_IMM: {
-        const a = A0[i]!;
-        const imm = A1[i]!;
-        i = lo[a] !== imm || hi[a] !== imm >> 31 ? A2[i]! : A3[i]!;
+        const a = ((w >>> 8) & 15);
+        const imm = X[i]!;
+        i = lo[a] !== imm || hi[a] !== imm >> 31 ? Y[i]! : i + 1;
         break;
       }
       case H.BR_LT_U_IMM: {
-        const a = A0[i]!;
-        const imm = A1[i]!;
-        i = ltu64(lo[a]!, hi[a]!, imm, imm >> 31) ? A2[i]! : A3[i]!;
+        const a = ((w >>> 8) & 15);
+        const imm = X[i]!;
+        i = ltu64(lo[a]!, hi[a]!, imm, imm >> 31) ? Y[i]! : i + 1;
         break;
       }
       case H.BR_LE_U_IMM: {
-        const a = A0[i]!;
-        const imm = A1[i]!;
-        i = ltu64(imm, imm >> 31, lo[a]!, hi[a]!) ? A3[i]! : A2[i]!;
+        const a = ((w >>> 8) & 15);
+        const imm = X[i]!;
+        i = ltu64(imm, imm >> 31, lo[a]!, hi[a]!) ? i + 1 : Y[i]!;
         break;
       }
       case H.BR_GE_U_IMM: {
-        const a = A0[i]!;
-        const imm = A1[i]!;
-        i = ltu64(lo[a]!, hi[a]!, imm, imm >> 31) ? A3[i]! : A2[i]!;
+        const a = ((w >>> 8) & 15);
+        const imm = X[i]!;
+        i = ltu64(lo[a]!, hi[a]!, imm, imm >> 31) ? i + 1 : Y[i]!;
         break;
       }
       case H.BR_GT_U_IMM: {
-        const a = A0[i]!;
-        const imm = A1[i]!;
-        i = ltu64(imm, imm >> 31, lo[a]!, hi[a]!) ? A2[i]! : A3[i]!;
+        const a = ((w >>> 8) & 15);
+        const imm = X[i]!;
+        i = ltu64(imm, imm >> 31, lo[a]!, hi[a]!) ? Y[i]! : i + 1;
         break;
       }
       case H.BR_LT_S_IMM: {
-        const a = A0[i]!;
-        const imm = A1[i]!;
-        i = lt64(lo[a]!, hi[a]!, imm, imm >> 31) ? A2[i]! : A3[i]!;
+        const a = ((w >>> 8) & 15);
+        const imm = X[i]!;
+        i = lt64(lo[a]!, hi[a]!, imm, imm >> 31) ? Y[i]! : i + 1;
         break;
       }
       case H.BR_LE_S_IMM: {
-        const a = A0[i]!;
-        const imm = A1[i]!;
-        i = lt64(imm, imm >> 31, lo[a]!, hi[a]!) ? A3[i]! : A2[i]!;
+        const a = ((w >>> 8) & 15);
+        const imm = X[i]!;
+        i = lt64(imm, imm >> 31, lo[a]!, hi[a]!) ? i + 1 : Y[i]!;
         break;
       }
       case H.BR_GE_S_IMM: {
-        const a = A0[i]!;
-        const imm = A1[i]!;
-        i = lt64(lo[a]!, hi[a]!, imm, imm >> 31) ? A3[i]! : A2[i]!;
+        const a = ((w >>> 8) & 15);
+        const imm = X[i]!;
+        i = lt64(lo[a]!, hi[a]!, imm, imm >> 31) ? i + 1 : Y[i]!;
         break;
       }
       case H.BR_GT_S_IMM: {
-        const a = A0[i]!;
-        const imm = A1[i]!;
-        i = lt64(imm, imm >> 31, lo[a]!, hi[a]!) ? A2[i]! : A3[i]!;
+        const a = ((w >>> 8) & 15);
+        const imm = X[i]!;
+        i = lt64(imm, imm >> 31, lo[a]!, hi[a]!) ? Y[i]! : i + 1;
         break;
       }
 
       default: {
-        // Unresolved branches: resolve both edges once, then run as the resolved branch.
-        const op = ops[i]!;
+        // Unresolved branches: resolve the taken edge once, then run as the resolved branch.
+        const op = w & 0xff;
         if (op < H.U_BR_EQ || op > H.U_LAST_BRANCH) {
           throw new Error(`internal error: unknown interpreter handler ${op}`);
         }
-        const takenPc = A2[i]!;
-        const notTakenPc = A3[i]!;
-        const taken = cc.resolveJump(takenPc);
-        const notTaken = cc.resolveJump(notTakenPc);
-        ops = cc.ops;
-        A0 = cc.a0;
-        A1 = cc.a1;
-        A2 = cc.a2;
-        A3 = cc.a3;
-        if (taken < 0 || notTaken < 0) {
-          // Not reachable with validated targets; the reference traps at the fall-through edge here.
+        const taken = cc.resolveJump(Y[i]!);
+        W = cc.words;
+        X = cc.xs;
+        Y = cc.ys;
+        if (taken < 0) {
+          // Not reachable with validated targets.
           vm.gas = gas;
-          return vm.trap(notTakenPc);
+          return vm.trap(cc.pcs[i]!);
         }
-        ops[i] = op - UNRESOLVED_BRANCH_DELTA;
-        A2[i] = taken;
-        A3[i] = notTaken;
+        W[i] = w - UNRESOLVED_BRANCH_DELTA;
+        Y[i] = taken;
         break;
       }
     }

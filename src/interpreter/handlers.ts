@@ -3,10 +3,19 @@
  * handler (`unlikely` to none); blocks additionally start with `CHARGE_GAS` (gas metering) and every
  * instruction is preceded by `STEP` when step tracing is on.
  *
- * Operands live in four parallel Int32Arrays (a0..a3); their meaning per handler is given below.
- * Register operands are indices into the register file; index 13 is a constant zero register that lets
- * absolute-address loads and stores share the indirect handlers.
+ * Each handler is one int32 word `op | r0 << 8 | r1 << 12 | r2 << 16` (up to three register operands, so one
+ * load fetches the opcode and its registers) plus two int32 operands `x` and `y`; their meaning per handler is
+ * given below. Register operands are indices into the register file; index 13 is a constant zero register that
+ * lets absolute-address loads and stores share the indirect handlers.
+ *
+ * A branch continues at the next handler when not taken: the block compiler places the fall-through block (or a
+ * JUMP to it) right after every branch.
  */
+
+/** Packs a handler word. */
+export function word(op: number, r0 = 0, r1 = 0, r2 = 0): number {
+  return op | (r0 << 8) | (r1 << 12) | (r2 << 16);
+}
 
 /** Register index that always reads as zero. */
 export const ZERO_REGISTER = 13;
@@ -15,32 +24,32 @@ export const enum H {
   // --- control ---
   /** Step-tracing interrupt before an instruction. */
   STEP,
-  /** a0 = block cost. */
+  /** x = block cost. */
   CHARGE_GAS,
   TRAP,
   /** Continue with the next handler. */
   FALLTHROUGH,
-  /** a0 = code offset to fall through to. */
+  /** x = code offset to fall through to. */
   UNRESOLVED_FALLTHROUGH,
-  /** a0 = handler index. */
+  /** x = handler index. */
   JUMP,
-  /** a0 = code offset. */
+  /** x = code offset. */
   UNRESOLVED_JUMP,
-  /** a0 = base register, a1 = offset. */
+  /** r0 = base register, x = offset. */
   JUMP_INDIRECT,
-  /** a0 = ra, a1 = value, a2 = handler index. */
+  /** r0 = ra, x = value, y = handler index. */
   LOAD_IMM_AND_JUMP,
-  /** a0 = ra, a1 = value, a2 = code offset. */
+  /** r0 = ra, x = value, y = code offset. */
   UNRESOLVED_LOAD_IMM_AND_JUMP,
-  /** a0 = ra, a1 = base, a2 = value, a3 = offset. */
+  /** r0 = ra, r1 = base, x = value, y = offset. */
   LOAD_IMM_AND_JUMP_INDIRECT,
-  /** a0 = host call number, a1 = code offset of the next instruction. */
+  /** x = host call number, y = code offset of the next instruction. */
   ECALLI,
-  /** a0 = destination, a1 = size register. */
+  /** r0 = destination, r1 = size register. */
   SBRK,
   MEMSET,
 
-  // --- memory: a0 = value register (destination for loads, source for stores), a1 = base, a2 = offset ---
+  // --- memory: r0 = value register (destination for loads, source for stores), r1 = base, x = offset ---
   LOAD_U8,
   LOAD_I8,
   LOAD_U16,
@@ -52,21 +61,21 @@ export const enum H {
   STORE_U16,
   STORE_U32,
   STORE_U64,
-  // a0 = base, a1 = offset, a2 = value
+  // r0 = base, x = offset, y = value
   STORE_IMM_U8,
   STORE_IMM_U16,
   STORE_IMM_U32,
   STORE_IMM_U64,
 
-  // --- moves: a0 = destination ---
-  /** a1 = source. */
+  // --- moves: r0 = destination ---
+  /** r1 = source. */
   MOVE_REG,
-  /** a1 = immediate. */
+  /** x = immediate. */
   LOAD_IMM,
-  /** a1 = low 32 bits, a2 = high 32 bits. */
+  /** x = low 32 bits, y = high 32 bits. */
   LOAD_IMM64,
 
-  // --- three registers: a0 = destination, a1 = first source, a2 = second source ---
+  // --- three registers: r0 = destination, r1 = first source, r2 = second source ---
   ADD_32,
   SUB_32,
   MUL_32,
@@ -105,7 +114,7 @@ export const enum H {
   MULH_SU_64,
   SLT_U,
   SLT_S,
-  /** a0 = destination, a1 = value, a2 = condition. */
+  /** r0 = destination, r1 = value, r2 = condition. */
   CMOV_Z,
   CMOV_NZ,
   MAX,
@@ -113,7 +122,7 @@ export const enum H {
   MIN,
   MIN_U,
 
-  // --- register and immediate: a0 = destination, a1 = register, a2 = immediate ---
+  // --- register and immediate: r0 = destination, r1 = register, x = immediate ---
   ADD_IMM_32,
   ADD_IMM_64,
   MUL_IMM_32,
@@ -140,7 +149,7 @@ export const enum H {
   SAR_IMM_ALT_64,
   NEG_ADD_IMM_32,
   NEG_ADD_IMM_64,
-  /** a1 = condition register. */
+  /** r1 = condition register. */
   CMOV_Z_IMM,
   CMOV_NZ_IMM,
   ROR_IMM_32,
@@ -148,7 +157,7 @@ export const enum H {
   ROR_IMM_64,
   ROR_IMM_ALT_64,
 
-  // --- two registers: a0 = destination, a1 = source ---
+  // --- two registers: r0 = destination, r1 = source ---
   CLZ_32,
   CLZ_64,
   CTZ_32,
@@ -161,7 +170,7 @@ export const enum H {
   REV_32,
   REV_64,
 
-  // --- branches: a0 = first register, a1 = second register or immediate, a2/a3 = taken/not-taken index ---
+  // --- branches: r0 = first register, r1 = second register or x = immediate, y = taken handler index ---
   // 64-bit comparisons:
   BR_EQ,
   BR_NE,
@@ -197,8 +206,8 @@ export const enum H {
   BR32_GE_S_IMM,
   BR32_GT_S_IMM,
   /**
-   * Unresolved branches: the same order as above, offset by {@link UNRESOLVED_BRANCH_DELTA}; a2/a3 hold code
-   * offsets until the first execution resolves them into handler indices.
+   * Unresolved branches: the same order as above, offset by {@link UNRESOLVED_BRANCH_DELTA}; y holds the taken
+   * edge's code offset until the first execution resolves it into a handler index.
    */
   U_BR_EQ,
   U_LAST_BRANCH = U_BR_EQ + 31,

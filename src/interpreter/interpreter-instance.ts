@@ -33,9 +33,12 @@ export const NO_PC = -1;
 const GAS_CHUNK = 2 ** 52;
 
 export class InterpreterInstance {
-  /** Low and high 32-bit halves of the 13 registers; index 13 is a constant zero. */
-  readonly lo = new Int32Array(14);
-  readonly hi = new Int32Array(14);
+  /**
+   * Low and high 32-bit halves of the 13 registers; index 13 is a constant zero. Sized 16 so that a 4-bit
+   * register field is always in bounds, which lets V8 drop the bounds checks.
+   */
+  readonly lo = new Int32Array(16);
+  readonly hi = new Int32Array(16);
   gas = 0;
   gasReserve = 0n;
 
@@ -147,14 +150,15 @@ export class InterpreterInstance {
     const compiled = this.compiled;
     if ((packed & 1) === 1 || this.gasMode === GasMode.None || !this.chargeGasOnEntry) return target;
     // Entering mid-block: charge the whole block, whose CHARGE_GAS handler lies at or before the target.
-    const ops = compiled.ops;
+    const words = compiled.words;
+    const op = (index: number): number => words[index]! & 0xff;
     let start = target;
-    if (ops[start] === H.STEP && ops[start + 1] === H.CHARGE_GAS) {
+    if (op(start) === H.STEP && op(start + 1) === H.CHARGE_GAS) {
       start += 1;
     } else {
-      while (start > 0 && ops[start] !== H.CHARGE_GAS) start--;
+      while (start > 0 && op(start) !== H.CHARGE_GAS) start--;
     }
-    this.entryCost = compiled.a0[start]!;
+    this.entryCost = compiled.xs[start]!;
     return target;
   }
 

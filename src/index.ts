@@ -28,3 +28,5 @@ export { INSTRUCTIONS, Op, type InstructionDef, type InstructionName, type Opera
 export { INSTRUCTION_SETS, type InstructionSet, type InstructionSetKind } from './isa/instruction-sets.js';
 export { Code, DecodedInstruction } from './isa/code.js';
 export { NAIVE_COST_MODEL, type CostModel, type BlockCostCalculator } from './gas/cost-model.js';
+export { COST_MODELS, type CostModelName } from './gas/cost-models.js';
+export { FULL_L1_COST_MODEL, FULL_L2_COST_MODEL, FULL_L3_COST_MODEL, pipelineCostModel } from './gas/pipeline-cost-model.js';

@@ -3,7 +3,8 @@
  * its memory map, and the compiled code shared by all of its instances.
  */
 import { InvalidArgumentError, ModuleError } from '../errors.js';
-import { NAIVE_COST_MODEL, type CostModel } from '../gas/cost-model.js';
+import type { CostModel } from '../gas/cost-model.js';
+import { defaultCostModel, resolveCostModel, type CostModelName } from '../gas/cost-models.js';
 import { DecodedInstruction } from '../isa/code.js';
 import { INVALID } from '../isa/instruction-table.js';
 import { CompiledCode } from '../interpreter/compiled-code.js';
@@ -28,8 +29,12 @@ export interface ModuleOptions {
   stepTracing?: boolean;
   /** Size of the auxiliary data region at the top of the address space. Default 0. */
   auxDataSize?: number;
-  /** Gas cost model. Default: naive (1 per instruction). */
-  costModel?: CostModel;
+  /**
+   * Gas cost model: `'naive'` (1 per instruction), `'full-l1'`, `'full-l2'`, `'full-l3'` (the pipeline model with
+   * loads hitting that cache level), or a custom {@link CostModel}. Default: `'full-l2'` for JamV1 programs,
+   * `'naive'` otherwise.
+   */
+  costModel?: CostModel | CostModelName;
   /**
    * Reject invalid import symbols, out-of-range jump table entries and exports, and duplicate exports.
    * Default false.
@@ -91,7 +96,7 @@ export class Module {
     this.gasMetering = gasMetering;
     this.dynamicPaging = options.dynamicPaging ?? false;
     this.stepTracing = options.stepTracing ?? false;
-    this.costModel = options.costModel ?? NAIVE_COST_MODEL;
+    this.costModel = options.costModel === undefined ? defaultCostModel(blob.isa.kind) : resolveCostModel(options.costModel);
     this.trapAtCodeEnd = options.trapAtCodeEnd ?? false;
 
     if (blob.isa.kind === 'jam_v1' && (options.validateJamCode ?? true)) {

@@ -12,6 +12,7 @@ import { Module } from '../api/module.js';
 import type { RawInstance } from '../api/raw-instance.js';
 import { PolkaVMError } from '../errors.js';
 import { NAIVE_COST_MODEL, type CostModel } from '../gas/cost-model.js';
+import { FULL_L2_COST_MODEL } from '../gas/pipeline-cost-model.js';
 import { INSTRUCTION_SETS, type InstructionSetKind } from '../isa/instruction-sets.js';
 import { parseCodeAndJumpTable } from '../program/code-and-jump-table.js';
 import { ProgramBlob } from '../program/program-blob.js';
@@ -115,7 +116,8 @@ export function runJamVector(vector: JsonValue, options: VectorOptions = {}): Ve
   const name = typeof json['name'] === 'string' ? json['name'] : '<unnamed>';
   const isV05 = json['steps'] !== undefined;
   const isaKind: InstructionSetKind = isV05 ? 'jam_v1' : 'latest64';
-  const modelFor = options.costModelFor ?? ((isa) => (isa === 'latest64' ? NAIVE_COST_MODEL : null));
+  // v0.4 vectors charge 1 per instruction; v0.5 vectors use the pipeline model with L2 hits.
+  const modelFor = options.costModelFor ?? ((isa) => (isa === 'jam_v1' ? FULL_L2_COST_MODEL : NAIVE_COST_MODEL));
   const costModel = modelFor(isaKind);
   const checkGas = (options.checkGas ?? true) && costModel !== null;
   const failures: string[] = [];

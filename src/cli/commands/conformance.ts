@@ -56,9 +56,9 @@ Options:
         process.stdout.write(`FAIL ${file}\n${failures.map((f) => `     ${f}\n`).join('')}`);
       }
     }
-    if (gasSkipped > 0) {
-      const why = values['no-gas'] === true ? '--no-gas' : 'no cost model for this ISA yet';
-      process.stdout.write(`gas: ${gasChecks} checks compared, ${gasSkipped} skipped (${why})\n`);
+    if (gasChecks + gasSkipped > 0) {
+      const why = values['no-gas'] === true ? ' (--no-gas)' : '';
+      process.stdout.write(`gas: ${gasChecks} checks compared, ${gasSkipped} skipped${why}\n`);
     }
     process.stdout.write(`${passed} passed, ${failed} failed\n`);
     return failed === 0 ? 0 : 1;

@@ -22,6 +22,19 @@ export type { Interrupt, InterruptKind } from './api/interrupt.js';
 export type { MemoryProtection } from './interpreter/memory.js';
 export { ProgramBlob, ProgramSymbol, type ProgramExport, type ProgramParts, type CustomSection } from './program/program-blob.js';
 export { JumpTable, RETURN_TO_HOST_ADDRESS } from './program/code-and-jump-table.js';
+export {
+  parseStandardProgram,
+  splitServiceCode,
+  standardProgramLayout,
+  JAM_INPUT_SIZE,
+  JAM_PAGE_SIZE,
+  JAM_ZONE_SIZE,
+  type StandardProgram,
+  type StandardLayout,
+  type StandardRegion,
+} from './program/standard-program.js';
+export { instantiateStandardProgram, type StandardProgramInstance, type StandardProgramOptions } from './api/standard-program.js';
+export { parseCodeAndJumpTable, writeCodeAndJumpTable, type CodeAndJumpTable } from './program/code-and-jump-table.js';
 export { buildMemoryMap, type MemoryMap, type MemoryMapConfig } from './program/memory-map.js';
 export { Reg, REGISTER_NAMES, ARGUMENT_REGISTERS } from './isa/registers.js';
 export { INSTRUCTIONS, Op, type InstructionDef, type InstructionName, type OperandKind } from './isa/instruction-table.js';

@@ -5,6 +5,10 @@
  * {@link Instance} (via a {@link Linker}) → run.
  */
 export * from './errors.js';
+export { assemble, type AssembleOptions } from './asm/assembler.js';
+export { AssemblyError } from './asm/assembly-error.js';
+export { disassemble, type DisassembleOptions } from './asm/disassembler.js';
+export { formatInstruction, type FormatOptions } from './asm/format.js';
 export { Engine, type BackendKind, type EngineOptions } from './api/engine.js';
 export { Module, type ModuleOptions, type ModuleExport, type GasMeteringKind } from './api/module.js';
 export { RawInstance, type RegisterValue } from './api/raw-instance.js';

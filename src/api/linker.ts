@@ -146,7 +146,8 @@ export class Instance extends RawInstance {
           this.dispatchHostCall(interrupt.hostcall);
           break;
         case 'segfault':
-          if (!this.mapProgramPage(interrupt.pageAddress, interrupt.pageSize)) {
+          // A write to a read-only page cannot be fixed by mapping (the reference would retry forever).
+          if (interrupt.isWriteProtected || !this.mapProgramPage(interrupt.pageAddress, interrupt.pageSize)) {
             throw new TrapError(this.programCounter, `unexpected segfault at page 0x${interrupt.pageAddress.toString(16)}`);
           }
           break;

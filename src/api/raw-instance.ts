@@ -5,6 +5,7 @@
 import { InvalidArgumentError, MemoryAccessError, PolkaVMError } from '../errors.js';
 import { Exit, InterpreterInstance, NO_PC } from '../interpreter/interpreter-instance.js';
 import { DynamicMemory, StandardMemory, type GuestMemory, type MemoryProtection } from '../interpreter/memory.js';
+import { warmUpInterpreter } from '../interpreter/warm-up.js';
 import { ARGUMENT_REGISTERS, REGISTER_COUNT, Reg } from '../isa/registers.js';
 import { RETURN_TO_HOST_ADDRESS } from '../program/code-and-jump-table.js';
 import { FINISHED, NOT_ENOUGH_GAS, STEP, TRAP, type Interrupt } from './interrupt.js';
@@ -40,6 +41,7 @@ export class RawInstance {
   private hostSideAuxWriteProtect = false;
 
   constructor(readonly module: Module) {
+    warmUpInterpreter();
     const map = module.memoryMap;
     const blob = module.blob;
     this.memory = module.dynamicPaging ? new DynamicMemory(map) : new StandardMemory(map, blob.roData, blob.rwData);

@@ -4,11 +4,13 @@ import { parseArgs } from 'node:util';
 import { PolkaVMError } from '../errors.js';
 import { UsageError } from './args.js';
 import type { Command } from './command.js';
+import { asmCommand } from './commands/asm.js';
 import { conformanceCommand } from './commands/conformance.js';
+import { disasmCommand } from './commands/disasm.js';
 import { runCommand } from './commands/run.js';
 import { statsCommand } from './commands/stats.js';
 
-const COMMANDS: readonly Command[] = [runCommand, statsCommand, conformanceCommand];
+const COMMANDS: readonly Command[] = [runCommand, disasmCommand, asmCommand, statsCommand, conformanceCommand];
 
 function globalUsage(): string {
   const width = Math.max(...COMMANDS.map((c) => c.name.length));

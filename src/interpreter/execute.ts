@@ -119,7 +119,7 @@ export function execute(vm: InterpreterInstance): Exit {
       }
       case H.LOAD_IMM_AND_JUMP: {
         const value = X[i]!;
-        const ra = ((w >>> 8) & 15);
+        const ra = (w >>> 8) & 15;
         lo[ra] = value;
         hi[ra] = value >> 31;
         i = Y[i]!;
@@ -128,7 +128,7 @@ export function execute(vm: InterpreterInstance): Exit {
       case H.UNRESOLVED_LOAD_IMM_AND_JUMP: {
         // The return address is written even if the target turns out to be invalid.
         const value = X[i]!;
-        const ra = ((w >>> 8) & 15);
+        const ra = (w >>> 8) & 15;
         lo[ra] = value;
         hi[ra] = value >> 31;
         const target = cc.resolveJump(Y[i]!);
@@ -148,12 +148,12 @@ export function execute(vm: InterpreterInstance): Exit {
       case H.LOAD_IMM_AND_JUMP_INDIRECT: {
         let address: number;
         if ((w & 0xff) === H.JUMP_INDIRECT) {
-          address = (lo[((w >>> 8) & 15)]! + X[i]!) >>> 0;
+          address = (lo[(w >>> 8) & 15]! + X[i]!) >>> 0;
         } else {
           // The address uses the base register's value from before `ra` is written.
-          address = (lo[((w >>> 12) & 15)]! + Y[i]!) >>> 0;
+          address = (lo[(w >>> 12) & 15]! + Y[i]!) >>> 0;
           const value = X[i]!;
-          const ra = ((w >>> 8) & 15);
+          const ra = (w >>> 8) & 15;
           lo[ra] = value;
           hi[ra] = value >> 31;
         }
@@ -178,7 +178,10 @@ export function execute(vm: InterpreterInstance): Exit {
         vm.hostcall = X[i]! >>> 0;
         return Exit.Ecalli;
       case H.SBRK:
-        vm.sbrk(((w >>> 8) & 15), ((w >>> 12) & 15));
+        if (!vm.sbrk((w >>> 8) & 15, (w >>> 12) & 15)) {
+          vm.gas = gas;
+          return vm.trap(cc.pcs[i]!);
+        }
         i++;
         break;
       case H.MEMSET: {
@@ -199,7 +202,7 @@ export function execute(vm: InterpreterInstance): Exit {
       // ----------------------------------------------------------------- loads
       case H.LOAD_U8:
       case H.LOAD_I8: {
-        const address = (lo[((w >>> 12) & 15)]! + X[i]!) >>> 0;
+        const address = (lo[(w >>> 12) & 15]! + X[i]!) >>> 0;
         let o = address - rwBase;
         let v: number;
         if (o >= 0 && o < rwLen) v = rwView.getUint8(o);
@@ -210,7 +213,7 @@ export function execute(vm: InterpreterInstance): Exit {
           return vm.memoryFault(i);
         }
         if ((w & 0xff) === H.LOAD_I8) v = (v << 24) >> 24;
-        const d = ((w >>> 8) & 15);
+        const d = (w >>> 8) & 15;
         lo[d] = v;
         hi[d] = v >> 31;
         i++;
@@ -218,7 +221,7 @@ export function execute(vm: InterpreterInstance): Exit {
       }
       case H.LOAD_U16:
       case H.LOAD_I16: {
-        const address = (lo[((w >>> 12) & 15)]! + X[i]!) >>> 0;
+        const address = (lo[(w >>> 12) & 15]! + X[i]!) >>> 0;
         let o = address - rwBase;
         let v: number;
         if (o >= 0 && o <= rwLen - 2) v = rwView.getUint16(o, true);
@@ -229,7 +232,7 @@ export function execute(vm: InterpreterInstance): Exit {
           return vm.memoryFault(i);
         }
         if ((w & 0xff) === H.LOAD_I16) v = (v << 16) >> 16;
-        const d = ((w >>> 8) & 15);
+        const d = (w >>> 8) & 15;
         lo[d] = v;
         hi[d] = v >> 31;
         i++;
@@ -237,7 +240,7 @@ export function execute(vm: InterpreterInstance): Exit {
       }
       case H.LOAD_U32:
       case H.LOAD_I32: {
-        const address = (lo[((w >>> 12) & 15)]! + X[i]!) >>> 0;
+        const address = (lo[(w >>> 12) & 15]! + X[i]!) >>> 0;
         let o = address - rwBase;
         let v: number;
         if (o >= 0 && o <= rwLen - 4) v = rwView.getInt32(o, true);
@@ -247,14 +250,14 @@ export function execute(vm: InterpreterInstance): Exit {
           vm.gas = gas;
           return vm.memoryFault(i);
         } else v |= 0;
-        const d = ((w >>> 8) & 15);
+        const d = (w >>> 8) & 15;
         lo[d] = v;
         hi[d] = (w & 0xff) === H.LOAD_I32 ? v >> 31 : 0;
         i++;
         break;
       }
       case H.LOAD_U64: {
-        const address = (lo[((w >>> 12) & 15)]! + X[i]!) >>> 0;
+        const address = (lo[(w >>> 12) & 15]! + X[i]!) >>> 0;
         let o = address - rwBase;
         let v: number;
         let h: number;
@@ -274,7 +277,7 @@ export function execute(vm: InterpreterInstance): Exit {
           v |= 0;
           h = mem.loadHigh;
         }
-        const d = ((w >>> 8) & 15);
+        const d = (w >>> 8) & 15;
         lo[d] = v;
         hi[d] = h;
         i++;
@@ -287,10 +290,10 @@ export function execute(vm: InterpreterInstance): Exit {
         let address: number;
         let v: number;
         if ((w & 0xff) === H.STORE_U8) {
-          address = (lo[((w >>> 12) & 15)]! + X[i]!) >>> 0;
-          v = lo[((w >>> 8) & 15)]!;
+          address = (lo[(w >>> 12) & 15]! + X[i]!) >>> 0;
+          v = lo[(w >>> 8) & 15]!;
         } else {
-          address = (lo[((w >>> 8) & 15)]! + X[i]!) >>> 0;
+          address = (lo[(w >>> 8) & 15]! + X[i]!) >>> 0;
           v = Y[i]!;
         }
         let o = address - rwBase;
@@ -316,10 +319,10 @@ export function execute(vm: InterpreterInstance): Exit {
         let address: number;
         let v: number;
         if ((w & 0xff) === H.STORE_U16) {
-          address = (lo[((w >>> 12) & 15)]! + X[i]!) >>> 0;
-          v = lo[((w >>> 8) & 15)]!;
+          address = (lo[(w >>> 12) & 15]! + X[i]!) >>> 0;
+          v = lo[(w >>> 8) & 15]!;
         } else {
-          address = (lo[((w >>> 8) & 15)]! + X[i]!) >>> 0;
+          address = (lo[(w >>> 8) & 15]! + X[i]!) >>> 0;
           v = Y[i]!;
         }
         let o = address - rwBase;
@@ -345,10 +348,10 @@ export function execute(vm: InterpreterInstance): Exit {
         let address: number;
         let v: number;
         if ((w & 0xff) === H.STORE_U32) {
-          address = (lo[((w >>> 12) & 15)]! + X[i]!) >>> 0;
-          v = lo[((w >>> 8) & 15)]!;
+          address = (lo[(w >>> 12) & 15]! + X[i]!) >>> 0;
+          v = lo[(w >>> 8) & 15]!;
         } else {
-          address = (lo[((w >>> 8) & 15)]! + X[i]!) >>> 0;
+          address = (lo[(w >>> 8) & 15]! + X[i]!) >>> 0;
           v = Y[i]!;
         }
         let o = address - rwBase;
@@ -377,11 +380,11 @@ export function execute(vm: InterpreterInstance): Exit {
         let v: number;
         let h: number;
         if ((w & 0xff) === H.STORE_U64) {
-          address = (lo[((w >>> 12) & 15)]! + X[i]!) >>> 0;
-          v = lo[((w >>> 8) & 15)]!;
-          h = hi[((w >>> 8) & 15)]!;
+          address = (lo[(w >>> 12) & 15]! + X[i]!) >>> 0;
+          v = lo[(w >>> 8) & 15]!;
+          h = hi[(w >>> 8) & 15]!;
         } else {
-          address = (lo[((w >>> 8) & 15)]! + X[i]!) >>> 0;
+          address = (lo[(w >>> 8) & 15]! + X[i]!) >>> 0;
           v = Y[i]!;
           h = v >> 31;
         }
@@ -412,15 +415,15 @@ export function execute(vm: InterpreterInstance): Exit {
 
       // ----------------------------------------------------------------- moves
       case H.MOVE_REG: {
-        const d = ((w >>> 8) & 15);
-        const s = ((w >>> 12) & 15);
+        const d = (w >>> 8) & 15;
+        const s = (w >>> 12) & 15;
         lo[d] = lo[s]!;
         hi[d] = hi[s]!;
         i++;
         break;
       }
       case H.LOAD_IMM: {
-        const d = ((w >>> 8) & 15);
+        const d = (w >>> 8) & 15;
         const v = X[i]!;
         lo[d] = v;
         hi[d] = v >> 31;
@@ -428,7 +431,7 @@ export function execute(vm: InterpreterInstance): Exit {
         break;
       }
       case H.LOAD_IMM64: {
-        const d = ((w >>> 8) & 15);
+        const d = (w >>> 8) & 15;
         lo[d] = X[i]!;
         hi[d] = Y[i]!;
         i++;
@@ -437,24 +440,24 @@ export function execute(vm: InterpreterInstance): Exit {
 
       // ----------------------------------------------------------------- 32-bit arithmetic (sign-extended result)
       case H.ADD_32: {
-        const v = (lo[((w >>> 12) & 15)]! + lo[((w >>> 16) & 15)]!) | 0;
-        const d = ((w >>> 8) & 15);
+        const v = (lo[(w >>> 12) & 15]! + lo[(w >>> 16) & 15]!) | 0;
+        const d = (w >>> 8) & 15;
         lo[d] = v;
         hi[d] = v >> 31;
         i++;
         break;
       }
       case H.SUB_32: {
-        const v = (lo[((w >>> 12) & 15)]! - lo[((w >>> 16) & 15)]!) | 0;
-        const d = ((w >>> 8) & 15);
+        const v = (lo[(w >>> 12) & 15]! - lo[(w >>> 16) & 15]!) | 0;
+        const d = (w >>> 8) & 15;
         lo[d] = v;
         hi[d] = v >> 31;
         i++;
         break;
       }
       case H.MUL_32: {
-        const v = Math.imul(lo[((w >>> 12) & 15)]!, lo[((w >>> 16) & 15)]!);
-        const d = ((w >>> 8) & 15);
+        const v = Math.imul(lo[(w >>> 12) & 15]!, lo[(w >>> 16) & 15]!);
+        const d = (w >>> 8) & 15;
         lo[d] = v;
         hi[d] = v >> 31;
         i++;
@@ -467,8 +470,8 @@ export function execute(vm: InterpreterInstance): Exit {
       case H.MULH_SS_32:
       case H.MULH_UU_32:
       case H.MULH_SU_32: {
-        const a = lo[((w >>> 12) & 15)]!;
-        const b = lo[((w >>> 16) & 15)]!;
+        const a = lo[(w >>> 12) & 15]!;
+        const b = lo[(w >>> 16) & 15]!;
         let v: number;
         switch (w & 0xff) {
           case H.DIV_U_32:
@@ -492,47 +495,47 @@ export function execute(vm: InterpreterInstance): Exit {
           default:
             v = mulhsu32(a, b);
         }
-        const d = ((w >>> 8) & 15);
+        const d = (w >>> 8) & 15;
         lo[d] = v;
         hi[d] = v >> 31;
         i++;
         break;
       }
       case H.SHL_32: {
-        const v = lo[((w >>> 12) & 15)]! << lo[((w >>> 16) & 15)]!;
-        const d = ((w >>> 8) & 15);
+        const v = lo[(w >>> 12) & 15]! << lo[(w >>> 16) & 15]!;
+        const d = (w >>> 8) & 15;
         lo[d] = v;
         hi[d] = v >> 31;
         i++;
         break;
       }
       case H.SHR_32: {
-        const v = (lo[((w >>> 12) & 15)]! >>> lo[((w >>> 16) & 15)]!) | 0;
-        const d = ((w >>> 8) & 15);
+        const v = (lo[(w >>> 12) & 15]! >>> lo[(w >>> 16) & 15]!) | 0;
+        const d = (w >>> 8) & 15;
         lo[d] = v;
         hi[d] = v >> 31;
         i++;
         break;
       }
       case H.SAR_32: {
-        const v = lo[((w >>> 12) & 15)]! >> lo[((w >>> 16) & 15)]!;
-        const d = ((w >>> 8) & 15);
+        const v = lo[(w >>> 12) & 15]! >> lo[(w >>> 16) & 15]!;
+        const d = (w >>> 8) & 15;
         lo[d] = v;
         hi[d] = v >> 31;
         i++;
         break;
       }
       case H.ROL_32: {
-        const v = rol32(lo[((w >>> 12) & 15)]!, lo[((w >>> 16) & 15)]!);
-        const d = ((w >>> 8) & 15);
+        const v = rol32(lo[(w >>> 12) & 15]!, lo[(w >>> 16) & 15]!);
+        const d = (w >>> 8) & 15;
         lo[d] = v;
         hi[d] = v >> 31;
         i++;
         break;
       }
       case H.ROR_32: {
-        const v = ror32(lo[((w >>> 12) & 15)]!, lo[((w >>> 16) & 15)]!);
-        const d = ((w >>> 8) & 15);
+        const v = ror32(lo[(w >>> 12) & 15]!, lo[(w >>> 16) & 15]!);
+        const d = (w >>> 8) & 15;
         lo[d] = v;
         hi[d] = v >> 31;
         i++;
@@ -541,31 +544,31 @@ export function execute(vm: InterpreterInstance): Exit {
 
       // ----------------------------------------------------------------- 64-bit arithmetic
       case H.ADD_64: {
-        const a = ((w >>> 12) & 15);
-        const b = ((w >>> 16) & 15);
+        const a = (w >>> 12) & 15;
+        const b = (w >>> 16) & 15;
         const al = lo[a]!;
         const v = (al + lo[b]!) | 0;
-        const d = ((w >>> 8) & 15);
+        const d = (w >>> 8) & 15;
         hi[d] = (hi[a]! + hi[b]! + (v >>> 0 < al >>> 0 ? 1 : 0)) | 0;
         lo[d] = v;
         i++;
         break;
       }
       case H.SUB_64: {
-        const a = ((w >>> 12) & 15);
-        const b = ((w >>> 16) & 15);
+        const a = (w >>> 12) & 15;
+        const b = (w >>> 16) & 15;
         const al = lo[a]!;
         const bl = lo[b]!;
-        const d = ((w >>> 8) & 15);
+        const d = (w >>> 8) & 15;
         hi[d] = (hi[a]! - hi[b]! - (al >>> 0 < bl >>> 0 ? 1 : 0)) | 0;
         lo[d] = (al - bl) | 0;
         i++;
         break;
       }
       case H.MUL_64: {
-        const a = ((w >>> 12) & 15);
-        const b = ((w >>> 16) & 15);
-        mul64(lo, hi, ((w >>> 8) & 15), lo[a]!, hi[a]!, lo[b]!, hi[b]!);
+        const a = (w >>> 12) & 15;
+        const b = (w >>> 16) & 15;
+        mul64(lo, hi, (w >>> 8) & 15, lo[a]!, hi[a]!, lo[b]!, hi[b]!);
         i++;
         break;
       }
@@ -573,132 +576,132 @@ export function execute(vm: InterpreterInstance): Exit {
       case H.DIV_S_64:
       case H.REM_U_64:
       case H.REM_S_64: {
-        const a = ((w >>> 12) & 15);
-        const b = ((w >>> 16) & 15);
+        const a = (w >>> 12) & 15;
+        const b = (w >>> 16) & 15;
         const op = (w & 0xff);
-        divRem64(lo, hi, ((w >>> 8) & 15), lo[a]!, hi[a]!, lo[b]!, hi[b]!, op === H.DIV_S_64 || op === H.REM_S_64, op >= H.REM_U_64);
+        divRem64(lo, hi, (w >>> 8) & 15, lo[a]!, hi[a]!, lo[b]!, hi[b]!, op === H.DIV_S_64 || op === H.REM_S_64, op >= H.REM_U_64);
         i++;
         break;
       }
       case H.MULH_SS_64:
       case H.MULH_UU_64:
       case H.MULH_SU_64: {
-        const a = ((w >>> 12) & 15);
-        const b = ((w >>> 16) & 15);
+        const a = (w >>> 12) & 15;
+        const b = (w >>> 16) & 15;
         const op = (w & 0xff);
-        mulHigh64(lo, hi, ((w >>> 8) & 15), lo[a]!, hi[a]!, lo[b]!, hi[b]!, op !== H.MULH_UU_64, op === H.MULH_SS_64);
+        mulHigh64(lo, hi, (w >>> 8) & 15, lo[a]!, hi[a]!, lo[b]!, hi[b]!, op !== H.MULH_UU_64, op === H.MULH_SS_64);
         i++;
         break;
       }
       case H.SHL_64: {
-        const a = ((w >>> 12) & 15);
-        shl64(lo, hi, ((w >>> 8) & 15), lo[a]!, hi[a]!, lo[((w >>> 16) & 15)]!);
+        const a = (w >>> 12) & 15;
+        shl64(lo, hi, (w >>> 8) & 15, lo[a]!, hi[a]!, lo[(w >>> 16) & 15]!);
         i++;
         break;
       }
       case H.SHR_64: {
-        const a = ((w >>> 12) & 15);
-        shr64(lo, hi, ((w >>> 8) & 15), lo[a]!, hi[a]!, lo[((w >>> 16) & 15)]!);
+        const a = (w >>> 12) & 15;
+        shr64(lo, hi, (w >>> 8) & 15, lo[a]!, hi[a]!, lo[(w >>> 16) & 15]!);
         i++;
         break;
       }
       case H.SAR_64: {
-        const a = ((w >>> 12) & 15);
-        sar64(lo, hi, ((w >>> 8) & 15), lo[a]!, hi[a]!, lo[((w >>> 16) & 15)]!);
+        const a = (w >>> 12) & 15;
+        sar64(lo, hi, (w >>> 8) & 15, lo[a]!, hi[a]!, lo[(w >>> 16) & 15]!);
         i++;
         break;
       }
       case H.ROL_64: {
-        const a = ((w >>> 12) & 15);
-        ror64(lo, hi, ((w >>> 8) & 15), lo[a]!, hi[a]!, -lo[((w >>> 16) & 15)]!);
+        const a = (w >>> 12) & 15;
+        ror64(lo, hi, (w >>> 8) & 15, lo[a]!, hi[a]!, -lo[(w >>> 16) & 15]!);
         i++;
         break;
       }
       case H.ROR_64: {
-        const a = ((w >>> 12) & 15);
-        ror64(lo, hi, ((w >>> 8) & 15), lo[a]!, hi[a]!, lo[((w >>> 16) & 15)]!);
+        const a = (w >>> 12) & 15;
+        ror64(lo, hi, (w >>> 8) & 15, lo[a]!, hi[a]!, lo[(w >>> 16) & 15]!);
         i++;
         break;
       }
 
       // ----------------------------------------------------------------- bitwise (64-bit; exact on 32-bit programs too)
       case H.AND: {
-        const a = ((w >>> 12) & 15);
-        const b = ((w >>> 16) & 15);
-        const d = ((w >>> 8) & 15);
+        const a = (w >>> 12) & 15;
+        const b = (w >>> 16) & 15;
+        const d = (w >>> 8) & 15;
         lo[d] = lo[a]! & lo[b]!;
         hi[d] = hi[a]! & hi[b]!;
         i++;
         break;
       }
       case H.XOR: {
-        const a = ((w >>> 12) & 15);
-        const b = ((w >>> 16) & 15);
-        const d = ((w >>> 8) & 15);
+        const a = (w >>> 12) & 15;
+        const b = (w >>> 16) & 15;
+        const d = (w >>> 8) & 15;
         lo[d] = lo[a]! ^ lo[b]!;
         hi[d] = hi[a]! ^ hi[b]!;
         i++;
         break;
       }
       case H.OR: {
-        const a = ((w >>> 12) & 15);
-        const b = ((w >>> 16) & 15);
-        const d = ((w >>> 8) & 15);
+        const a = (w >>> 12) & 15;
+        const b = (w >>> 16) & 15;
+        const d = (w >>> 8) & 15;
         lo[d] = lo[a]! | lo[b]!;
         hi[d] = hi[a]! | hi[b]!;
         i++;
         break;
       }
       case H.AND_INV: {
-        const a = ((w >>> 12) & 15);
-        const b = ((w >>> 16) & 15);
-        const d = ((w >>> 8) & 15);
+        const a = (w >>> 12) & 15;
+        const b = (w >>> 16) & 15;
+        const d = (w >>> 8) & 15;
         lo[d] = lo[a]! & ~lo[b]!;
         hi[d] = hi[a]! & ~hi[b]!;
         i++;
         break;
       }
       case H.OR_INV: {
-        const a = ((w >>> 12) & 15);
-        const b = ((w >>> 16) & 15);
-        const d = ((w >>> 8) & 15);
+        const a = (w >>> 12) & 15;
+        const b = (w >>> 16) & 15;
+        const d = (w >>> 8) & 15;
         lo[d] = lo[a]! | ~lo[b]!;
         hi[d] = hi[a]! | ~hi[b]!;
         i++;
         break;
       }
       case H.XNOR: {
-        const a = ((w >>> 12) & 15);
-        const b = ((w >>> 16) & 15);
-        const d = ((w >>> 8) & 15);
+        const a = (w >>> 12) & 15;
+        const b = (w >>> 16) & 15;
+        const d = (w >>> 8) & 15;
         lo[d] = ~(lo[a]! ^ lo[b]!);
         hi[d] = ~(hi[a]! ^ hi[b]!);
         i++;
         break;
       }
       case H.SLT_U: {
-        const a = ((w >>> 12) & 15);
-        const b = ((w >>> 16) & 15);
-        const d = ((w >>> 8) & 15);
+        const a = (w >>> 12) & 15;
+        const b = (w >>> 16) & 15;
+        const d = (w >>> 8) & 15;
         lo[d] = ltu64(lo[a]!, hi[a]!, lo[b]!, hi[b]!) ? 1 : 0;
         hi[d] = 0;
         i++;
         break;
       }
       case H.SLT_S: {
-        const a = ((w >>> 12) & 15);
-        const b = ((w >>> 16) & 15);
-        const d = ((w >>> 8) & 15);
+        const a = (w >>> 12) & 15;
+        const b = (w >>> 16) & 15;
+        const d = (w >>> 8) & 15;
         lo[d] = lt64(lo[a]!, hi[a]!, lo[b]!, hi[b]!) ? 1 : 0;
         hi[d] = 0;
         i++;
         break;
       }
       case H.CMOV_Z: {
-        const c = ((w >>> 16) & 15);
+        const c = (w >>> 16) & 15;
         if ((lo[c]! | hi[c]!) === 0) {
-          const s = ((w >>> 12) & 15);
-          const d = ((w >>> 8) & 15);
+          const s = (w >>> 12) & 15;
+          const d = (w >>> 8) & 15;
           lo[d] = lo[s]!;
           hi[d] = hi[s]!;
         }
@@ -706,10 +709,10 @@ export function execute(vm: InterpreterInstance): Exit {
         break;
       }
       case H.CMOV_NZ: {
-        const c = ((w >>> 16) & 15);
+        const c = (w >>> 16) & 15;
         if ((lo[c]! | hi[c]!) !== 0) {
-          const s = ((w >>> 12) & 15);
-          const d = ((w >>> 8) & 15);
+          const s = (w >>> 12) & 15;
+          const d = (w >>> 8) & 15;
           lo[d] = lo[s]!;
           hi[d] = hi[s]!;
         }
@@ -720,13 +723,13 @@ export function execute(vm: InterpreterInstance): Exit {
       case H.MAX_U:
       case H.MIN:
       case H.MIN_U: {
-        const a = ((w >>> 12) & 15);
-        const b = ((w >>> 16) & 15);
+        const a = (w >>> 12) & 15;
+        const b = (w >>> 16) & 15;
         const op = (w & 0xff);
         const aLess =
           op === H.MAX || op === H.MIN ? lt64(lo[a]!, hi[a]!, lo[b]!, hi[b]!) : ltu64(lo[a]!, hi[a]!, lo[b]!, hi[b]!);
         const pick = (op === H.MAX || op === H.MAX_U) === aLess ? b : a;
-        const d = ((w >>> 8) & 15);
+        const d = (w >>> 8) & 15;
         lo[d] = lo[pick]!;
         hi[d] = hi[pick]!;
         i++;
@@ -735,61 +738,61 @@ export function execute(vm: InterpreterInstance): Exit {
 
       // ----------------------------------------------------------------- register and immediate
       case H.ADD_IMM_32: {
-        const v = (lo[((w >>> 12) & 15)]! + X[i]!) | 0;
-        const d = ((w >>> 8) & 15);
+        const v = (lo[(w >>> 12) & 15]! + X[i]!) | 0;
+        const d = (w >>> 8) & 15;
         lo[d] = v;
         hi[d] = v >> 31;
         i++;
         break;
       }
       case H.ADD_IMM_64: {
-        const a = ((w >>> 12) & 15);
+        const a = (w >>> 12) & 15;
         const imm = X[i]!;
         const al = lo[a]!;
         const v = (al + imm) | 0;
-        const d = ((w >>> 8) & 15);
+        const d = (w >>> 8) & 15;
         hi[d] = (hi[a]! + (imm >> 31) + (v >>> 0 < al >>> 0 ? 1 : 0)) | 0;
         lo[d] = v;
         i++;
         break;
       }
       case H.MUL_IMM_32: {
-        const v = Math.imul(lo[((w >>> 12) & 15)]!, X[i]!);
-        const d = ((w >>> 8) & 15);
+        const v = Math.imul(lo[(w >>> 12) & 15]!, X[i]!);
+        const d = (w >>> 8) & 15;
         lo[d] = v;
         hi[d] = v >> 31;
         i++;
         break;
       }
       case H.MUL_IMM_64: {
-        const a = ((w >>> 12) & 15);
+        const a = (w >>> 12) & 15;
         const imm = X[i]!;
-        mul64(lo, hi, ((w >>> 8) & 15), lo[a]!, hi[a]!, imm, imm >> 31);
+        mul64(lo, hi, (w >>> 8) & 15, lo[a]!, hi[a]!, imm, imm >> 31);
         i++;
         break;
       }
       case H.AND_IMM: {
-        const a = ((w >>> 12) & 15);
+        const a = (w >>> 12) & 15;
         const imm = X[i]!;
-        const d = ((w >>> 8) & 15);
+        const d = (w >>> 8) & 15;
         lo[d] = lo[a]! & imm;
         hi[d] = hi[a]! & (imm >> 31);
         i++;
         break;
       }
       case H.XOR_IMM: {
-        const a = ((w >>> 12) & 15);
+        const a = (w >>> 12) & 15;
         const imm = X[i]!;
-        const d = ((w >>> 8) & 15);
+        const d = (w >>> 8) & 15;
         lo[d] = lo[a]! ^ imm;
         hi[d] = hi[a]! ^ (imm >> 31);
         i++;
         break;
       }
       case H.OR_IMM: {
-        const a = ((w >>> 12) & 15);
+        const a = (w >>> 12) & 15;
         const imm = X[i]!;
-        const d = ((w >>> 8) & 15);
+        const d = (w >>> 8) & 15;
         lo[d] = lo[a]! | imm;
         hi[d] = hi[a]! | (imm >> 31);
         i++;
@@ -799,7 +802,7 @@ export function execute(vm: InterpreterInstance): Exit {
       case H.SLT_S_IMM:
       case H.SGT_U_IMM:
       case H.SGT_S_IMM: {
-        const a = ((w >>> 12) & 15);
+        const a = (w >>> 12) & 15;
         const imm = X[i]!;
         const al = lo[a]!;
         const ah = hi[a]!;
@@ -818,119 +821,119 @@ export function execute(vm: InterpreterInstance): Exit {
           default:
             r = lt64(imm, ih, al, ah);
         }
-        const d = ((w >>> 8) & 15);
+        const d = (w >>> 8) & 15;
         lo[d] = r ? 1 : 0;
         hi[d] = 0;
         i++;
         break;
       }
       case H.SHL_IMM_32: {
-        const v = lo[((w >>> 12) & 15)]! << X[i]!;
-        const d = ((w >>> 8) & 15);
+        const v = lo[(w >>> 12) & 15]! << X[i]!;
+        const d = (w >>> 8) & 15;
         lo[d] = v;
         hi[d] = v >> 31;
         i++;
         break;
       }
       case H.SHR_IMM_32: {
-        const v = (lo[((w >>> 12) & 15)]! >>> X[i]!) | 0;
-        const d = ((w >>> 8) & 15);
+        const v = (lo[(w >>> 12) & 15]! >>> X[i]!) | 0;
+        const d = (w >>> 8) & 15;
         lo[d] = v;
         hi[d] = v >> 31;
         i++;
         break;
       }
       case H.SAR_IMM_32: {
-        const v = lo[((w >>> 12) & 15)]! >> X[i]!;
-        const d = ((w >>> 8) & 15);
+        const v = lo[(w >>> 12) & 15]! >> X[i]!;
+        const d = (w >>> 8) & 15;
         lo[d] = v;
         hi[d] = v >> 31;
         i++;
         break;
       }
       case H.SHL_IMM_ALT_32: {
-        const v = X[i]! << lo[((w >>> 12) & 15)]!;
-        const d = ((w >>> 8) & 15);
+        const v = X[i]! << lo[(w >>> 12) & 15]!;
+        const d = (w >>> 8) & 15;
         lo[d] = v;
         hi[d] = v >> 31;
         i++;
         break;
       }
       case H.SHR_IMM_ALT_32: {
-        const v = (X[i]! >>> lo[((w >>> 12) & 15)]!) | 0;
-        const d = ((w >>> 8) & 15);
+        const v = (X[i]! >>> lo[(w >>> 12) & 15]!) | 0;
+        const d = (w >>> 8) & 15;
         lo[d] = v;
         hi[d] = v >> 31;
         i++;
         break;
       }
       case H.SAR_IMM_ALT_32: {
-        const v = X[i]! >> lo[((w >>> 12) & 15)]!;
-        const d = ((w >>> 8) & 15);
+        const v = X[i]! >> lo[(w >>> 12) & 15]!;
+        const d = (w >>> 8) & 15;
         lo[d] = v;
         hi[d] = v >> 31;
         i++;
         break;
       }
       case H.SHL_IMM_64: {
-        const a = ((w >>> 12) & 15);
-        shl64(lo, hi, ((w >>> 8) & 15), lo[a]!, hi[a]!, X[i]!);
+        const a = (w >>> 12) & 15;
+        shl64(lo, hi, (w >>> 8) & 15, lo[a]!, hi[a]!, X[i]!);
         i++;
         break;
       }
       case H.SHR_IMM_64: {
-        const a = ((w >>> 12) & 15);
-        shr64(lo, hi, ((w >>> 8) & 15), lo[a]!, hi[a]!, X[i]!);
+        const a = (w >>> 12) & 15;
+        shr64(lo, hi, (w >>> 8) & 15, lo[a]!, hi[a]!, X[i]!);
         i++;
         break;
       }
       case H.SAR_IMM_64: {
-        const a = ((w >>> 12) & 15);
-        sar64(lo, hi, ((w >>> 8) & 15), lo[a]!, hi[a]!, X[i]!);
+        const a = (w >>> 12) & 15;
+        sar64(lo, hi, (w >>> 8) & 15, lo[a]!, hi[a]!, X[i]!);
         i++;
         break;
       }
       case H.SHL_IMM_ALT_64: {
         const imm = X[i]!;
-        shl64(lo, hi, ((w >>> 8) & 15), imm, imm >> 31, lo[((w >>> 12) & 15)]!);
+        shl64(lo, hi, (w >>> 8) & 15, imm, imm >> 31, lo[(w >>> 12) & 15]!);
         i++;
         break;
       }
       case H.SHR_IMM_ALT_64: {
         const imm = X[i]!;
-        shr64(lo, hi, ((w >>> 8) & 15), imm, imm >> 31, lo[((w >>> 12) & 15)]!);
+        shr64(lo, hi, (w >>> 8) & 15, imm, imm >> 31, lo[(w >>> 12) & 15]!);
         i++;
         break;
       }
       case H.SAR_IMM_ALT_64: {
         const imm = X[i]!;
-        sar64(lo, hi, ((w >>> 8) & 15), imm, imm >> 31, lo[((w >>> 12) & 15)]!);
+        sar64(lo, hi, (w >>> 8) & 15, imm, imm >> 31, lo[(w >>> 12) & 15]!);
         i++;
         break;
       }
       case H.NEG_ADD_IMM_32: {
-        const v = (X[i]! - lo[((w >>> 12) & 15)]!) | 0;
-        const d = ((w >>> 8) & 15);
+        const v = (X[i]! - lo[(w >>> 12) & 15]!) | 0;
+        const d = (w >>> 8) & 15;
         lo[d] = v;
         hi[d] = v >> 31;
         i++;
         break;
       }
       case H.NEG_ADD_IMM_64: {
-        const a = ((w >>> 12) & 15);
+        const a = (w >>> 12) & 15;
         const imm = X[i]!;
         const al = lo[a]!;
-        const d = ((w >>> 8) & 15);
+        const d = (w >>> 8) & 15;
         hi[d] = ((imm >> 31) - hi[a]! - (imm >>> 0 < al >>> 0 ? 1 : 0)) | 0;
         lo[d] = (imm - al) | 0;
         i++;
         break;
       }
       case H.CMOV_Z_IMM: {
-        const c = ((w >>> 12) & 15);
+        const c = (w >>> 12) & 15;
         if ((lo[c]! | hi[c]!) === 0) {
           const v = X[i]!;
-          const d = ((w >>> 8) & 15);
+          const d = (w >>> 8) & 15;
           lo[d] = v;
           hi[d] = v >> 31;
         }
@@ -938,10 +941,10 @@ export function execute(vm: InterpreterInstance): Exit {
         break;
       }
       case H.CMOV_NZ_IMM: {
-        const c = ((w >>> 12) & 15);
+        const c = (w >>> 12) & 15;
         if ((lo[c]! | hi[c]!) !== 0) {
           const v = X[i]!;
-          const d = ((w >>> 8) & 15);
+          const d = (w >>> 8) & 15;
           lo[d] = v;
           hi[d] = v >> 31;
         }
@@ -949,30 +952,30 @@ export function execute(vm: InterpreterInstance): Exit {
         break;
       }
       case H.ROR_IMM_32: {
-        const v = ror32(lo[((w >>> 12) & 15)]!, X[i]!);
-        const d = ((w >>> 8) & 15);
+        const v = ror32(lo[(w >>> 12) & 15]!, X[i]!);
+        const d = (w >>> 8) & 15;
         lo[d] = v;
         hi[d] = v >> 31;
         i++;
         break;
       }
       case H.ROR_IMM_ALT_32: {
-        const v = ror32(X[i]!, lo[((w >>> 12) & 15)]!);
-        const d = ((w >>> 8) & 15);
+        const v = ror32(X[i]!, lo[(w >>> 12) & 15]!);
+        const d = (w >>> 8) & 15;
         lo[d] = v;
         hi[d] = v >> 31;
         i++;
         break;
       }
       case H.ROR_IMM_64: {
-        const a = ((w >>> 12) & 15);
-        ror64(lo, hi, ((w >>> 8) & 15), lo[a]!, hi[a]!, X[i]!);
+        const a = (w >>> 12) & 15;
+        ror64(lo, hi, (w >>> 8) & 15, lo[a]!, hi[a]!, X[i]!);
         i++;
         break;
       }
       case H.ROR_IMM_ALT_64: {
         const imm = X[i]!;
-        ror64(lo, hi, ((w >>> 8) & 15), imm, imm >> 31, lo[((w >>> 12) & 15)]!);
+        ror64(lo, hi, (w >>> 8) & 15, imm, imm >> 31, lo[(w >>> 12) & 15]!);
         i++;
         break;
       }
@@ -984,7 +987,7 @@ export function execute(vm: InterpreterInstance): Exit {
       case H.CLZ_64:
       case H.CTZ_64:
       case H.POPCNT_64: {
-        const s = ((w >>> 12) & 15);
+        const s = (w >>> 12) & 15;
         const l = lo[s]!;
         const h = hi[s]!;
         let v: number;
@@ -1007,48 +1010,48 @@ export function execute(vm: InterpreterInstance): Exit {
           default:
             v = popcount32(l) + popcount32(h);
         }
-        const d = ((w >>> 8) & 15);
+        const d = (w >>> 8) & 15;
         lo[d] = v;
         hi[d] = 0;
         i++;
         break;
       }
       case H.SEXT_8: {
-        const v = (lo[((w >>> 12) & 15)]! << 24) >> 24;
-        const d = ((w >>> 8) & 15);
+        const v = (lo[(w >>> 12) & 15]! << 24) >> 24;
+        const d = (w >>> 8) & 15;
         lo[d] = v;
         hi[d] = v >> 31;
         i++;
         break;
       }
       case H.SEXT_16: {
-        const v = (lo[((w >>> 12) & 15)]! << 16) >> 16;
-        const d = ((w >>> 8) & 15);
+        const v = (lo[(w >>> 12) & 15]! << 16) >> 16;
+        const d = (w >>> 8) & 15;
         lo[d] = v;
         hi[d] = v >> 31;
         i++;
         break;
       }
       case H.ZEXT_16: {
-        const d = ((w >>> 8) & 15);
-        lo[d] = lo[((w >>> 12) & 15)]! & 0xffff;
+        const d = (w >>> 8) & 15;
+        lo[d] = lo[(w >>> 12) & 15]! & 0xffff;
         hi[d] = 0;
         i++;
         break;
       }
       case H.REV_32: {
-        const v = bswap32(lo[((w >>> 12) & 15)]!);
-        const d = ((w >>> 8) & 15);
+        const v = bswap32(lo[(w >>> 12) & 15]!);
+        const d = (w >>> 8) & 15;
         lo[d] = v;
         hi[d] = v >> 31;
         i++;
         break;
       }
       case H.REV_64: {
-        const s = ((w >>> 12) & 15);
+        const s = (w >>> 12) & 15;
         const l = lo[s]!;
         const h = hi[s]!;
-        const d = ((w >>> 8) & 15);
+        const d = (w >>> 8) & 15;
         lo[d] = bswap32(h);
         hi[d] = bswap32(l);
         i++;
@@ -1056,150 +1059,231 @@ export function execute(vm: InterpreterInstance): Exit {
       }
 
       // ----------------------------------------------------------------- branches (32-bit programs)
-      case H.BR32_EQ:
-        i = lo[((w >>> 8) & 15)] === lo[((w >>> 12) & 15)] ? Y[i]! : i + 1;
+      // Both edges are read before choosing so that both always have type feedback (see warm-up.ts).
+      case H.BR32_EQ: {
+        const taken = Y[i]!;
+        const next = i + 1;
+        i = lo[(w >>> 8) & 15] === lo[(w >>> 12) & 15] ? taken : next;
         break;
-      case H.BR32_NE:
-        i = lo[((w >>> 8) & 15)] !== lo[((w >>> 12) & 15)] ? Y[i]! : i + 1;
+      }
+      case H.BR32_NE: {
+        const taken = Y[i]!;
+        const next = i + 1;
+        i = lo[(w >>> 8) & 15] !== lo[(w >>> 12) & 15] ? taken : next;
         break;
-      case H.BR32_LT_U:
-        i = lo[((w >>> 8) & 15)]! >>> 0 < lo[((w >>> 12) & 15)]! >>> 0 ? Y[i]! : i + 1;
+      }
+      case H.BR32_LT_U: {
+        const taken = Y[i]!;
+        const next = i + 1;
+        i = lo[(w >>> 8) & 15]! >>> 0 < lo[(w >>> 12) & 15]! >>> 0 ? taken : next;
         break;
-      case H.BR32_LT_S:
-        i = lo[((w >>> 8) & 15)]! < lo[((w >>> 12) & 15)]! ? Y[i]! : i + 1;
+      }
+      case H.BR32_LT_S: {
+        const taken = Y[i]!;
+        const next = i + 1;
+        i = lo[(w >>> 8) & 15]! < lo[(w >>> 12) & 15]! ? taken : next;
         break;
-      case H.BR32_GE_U:
-        i = lo[((w >>> 8) & 15)]! >>> 0 >= lo[((w >>> 12) & 15)]! >>> 0 ? Y[i]! : i + 1;
+      }
+      case H.BR32_GE_U: {
+        const taken = Y[i]!;
+        const next = i + 1;
+        i = lo[(w >>> 8) & 15]! >>> 0 >= lo[(w >>> 12) & 15]! >>> 0 ? taken : next;
         break;
-      case H.BR32_GE_S:
-        i = lo[((w >>> 8) & 15)]! >= lo[((w >>> 12) & 15)]! ? Y[i]! : i + 1;
+      }
+      case H.BR32_GE_S: {
+        const taken = Y[i]!;
+        const next = i + 1;
+        i = lo[(w >>> 8) & 15]! >= lo[(w >>> 12) & 15]! ? taken : next;
         break;
-      case H.BR32_EQ_IMM:
-        i = lo[((w >>> 8) & 15)] === X[i] ? Y[i]! : i + 1;
+      }
+      case H.BR32_EQ_IMM: {
+        const taken = Y[i]!;
+        const next = i + 1;
+        i = lo[(w >>> 8) & 15] === X[i] ? taken : next;
         break;
-      case H.BR32_NE_IMM:
-        i = lo[((w >>> 8) & 15)] !== X[i] ? Y[i]! : i + 1;
+      }
+      case H.BR32_NE_IMM: {
+        const taken = Y[i]!;
+        const next = i + 1;
+        i = lo[(w >>> 8) & 15] !== X[i] ? taken : next;
         break;
-      case H.BR32_LT_U_IMM:
-        i = lo[((w >>> 8) & 15)]! >>> 0 < X[i]! >>> 0 ? Y[i]! : i + 1;
+      }
+      case H.BR32_LT_U_IMM: {
+        const taken = Y[i]!;
+        const next = i + 1;
+        i = lo[(w >>> 8) & 15]! >>> 0 < X[i]! >>> 0 ? taken : next;
         break;
-      case H.BR32_LE_U_IMM:
-        i = lo[((w >>> 8) & 15)]! >>> 0 <= X[i]! >>> 0 ? Y[i]! : i + 1;
+      }
+      case H.BR32_LE_U_IMM: {
+        const taken = Y[i]!;
+        const next = i + 1;
+        i = lo[(w >>> 8) & 15]! >>> 0 <= X[i]! >>> 0 ? taken : next;
         break;
-      case H.BR32_GE_U_IMM:
-        i = lo[((w >>> 8) & 15)]! >>> 0 >= X[i]! >>> 0 ? Y[i]! : i + 1;
+      }
+      case H.BR32_GE_U_IMM: {
+        const taken = Y[i]!;
+        const next = i + 1;
+        i = lo[(w >>> 8) & 15]! >>> 0 >= X[i]! >>> 0 ? taken : next;
         break;
-      case H.BR32_GT_U_IMM:
-        i = lo[((w >>> 8) & 15)]! >>> 0 > X[i]! >>> 0 ? Y[i]! : i + 1;
+      }
+      case H.BR32_GT_U_IMM: {
+        const taken = Y[i]!;
+        const next = i + 1;
+        i = lo[(w >>> 8) & 15]! >>> 0 > X[i]! >>> 0 ? taken : next;
         break;
-      case H.BR32_LT_S_IMM:
-        i = lo[((w >>> 8) & 15)]! < X[i]! ? Y[i]! : i + 1;
+      }
+      case H.BR32_LT_S_IMM: {
+        const taken = Y[i]!;
+        const next = i + 1;
+        i = lo[(w >>> 8) & 15]! < X[i]! ? taken : next;
         break;
-      case H.BR32_LE_S_IMM:
-        i = lo[((w >>> 8) & 15)]! <= X[i]! ? Y[i]! : i + 1;
+      }
+      case H.BR32_LE_S_IMM: {
+        const taken = Y[i]!;
+        const next = i + 1;
+        i = lo[(w >>> 8) & 15]! <= X[i]! ? taken : next;
         break;
-      case H.BR32_GE_S_IMM:
-        i = lo[((w >>> 8) & 15)]! >= X[i]! ? Y[i]! : i + 1;
+      }
+      case H.BR32_GE_S_IMM: {
+        const taken = Y[i]!;
+        const next = i + 1;
+        i = lo[(w >>> 8) & 15]! >= X[i]! ? taken : next;
         break;
-      case H.BR32_GT_S_IMM:
-        i = lo[((w >>> 8) & 15)]! > X[i]! ? Y[i]! : i + 1;
+      }
+      case H.BR32_GT_S_IMM: {
+        const taken = Y[i]!;
+        const next = i + 1;
+        i = lo[(w >>> 8) & 15]! > X[i]! ? taken : next;
         break;
+      }
 
       // ----------------------------------------------------------------- branches (64-bit)
       case H.BR_EQ: {
-        const a = ((w >>> 8) & 15);
-        const b = ((w >>> 12) & 15);
-        i = lo[a] === lo[b] && hi[a] === hi[b] ? Y[i]! : i + 1;
+        const a = (w >>> 8) & 15;
+        const b = (w >>> 12) & 15;
+        const taken = Y[i]!;
+        const next = i + 1;
+        i = ((lo[a]! ^ lo[b]!) | (hi[a]! ^ hi[b]!)) === 0 ? taken : next;
         break;
       }
       case H.BR_NE: {
-        const a = ((w >>> 8) & 15);
-        const b = ((w >>> 12) & 15);
-        i = lo[a] !== lo[b] || hi[a] !== hi[b] ? Y[i]! : i + 1;
+        const a = (w >>> 8) & 15;
+        const b = (w >>> 12) & 15;
+        const taken = Y[i]!;
+        const next = i + 1;
+        i = ((lo[a]! ^ lo[b]!) | (hi[a]! ^ hi[b]!)) !== 0 ? taken : next;
         break;
       }
       case H.BR_LT_U: {
-        const a = ((w >>> 8) & 15);
-        const b = ((w >>> 12) & 15);
-        i = ltu64(lo[a]!, hi[a]!, lo[b]!, hi[b]!) ? Y[i]! : i + 1;
+        const a = (w >>> 8) & 15;
+        const b = (w >>> 12) & 15;
+        const taken = Y[i]!;
+        const next = i + 1;
+        i = ltu64(lo[a]!, hi[a]!, lo[b]!, hi[b]!) ? taken : next;
         break;
       }
       case H.BR_LT_S: {
-        const a = ((w >>> 8) & 15);
-        const b = ((w >>> 12) & 15);
-        i = lt64(lo[a]!, hi[a]!, lo[b]!, hi[b]!) ? Y[i]! : i + 1;
+        const a = (w >>> 8) & 15;
+        const b = (w >>> 12) & 15;
+        const taken = Y[i]!;
+        const next = i + 1;
+        i = lt64(lo[a]!, hi[a]!, lo[b]!, hi[b]!) ? taken : next;
         break;
       }
       case H.BR_GE_U: {
-        const a = ((w >>> 8) & 15);
-        const b = ((w >>> 12) & 15);
-        i = ltu64(lo[a]!, hi[a]!, lo[b]!, hi[b]!) ? i + 1 : Y[i]!;
+        const a = (w >>> 8) & 15;
+        const b = (w >>> 12) & 15;
+        const taken = Y[i]!;
+        const next = i + 1;
+        i = ltu64(lo[a]!, hi[a]!, lo[b]!, hi[b]!) ? next : taken;
         break;
       }
       case H.BR_GE_S: {
-        const a = ((w >>> 8) & 15);
-        const b = ((w >>> 12) & 15);
-        i = lt64(lo[a]!, hi[a]!, lo[b]!, hi[b]!) ? i + 1 : Y[i]!;
+        const a = (w >>> 8) & 15;
+        const b = (w >>> 12) & 15;
+        const taken = Y[i]!;
+        const next = i + 1;
+        i = lt64(lo[a]!, hi[a]!, lo[b]!, hi[b]!) ? next : taken;
         break;
       }
       case H.BR_EQ_IMM: {
-        const a = ((w >>> 8) & 15);
+        const a = (w >>> 8) & 15;
         const imm = X[i]!;
-        i = lo[a] === imm && hi[a] === imm >> 31 ? Y[i]! : i + 1;
+        const taken = Y[i]!;
+        const next = i + 1;
+        i = ((lo[a]! ^ imm) | (hi[a]! ^ (imm >> 31))) === 0 ? taken : next;
         break;
       }
       case H.BR_NE_IMM: {
-        const a = ((w >>> 8) & 15);
+        const a = (w >>> 8) & 15;
         const imm = X[i]!;
-        i = lo[a] !== imm || hi[a] !== imm >> 31 ? Y[i]! : i + 1;
+        const taken = Y[i]!;
+        const next = i + 1;
+        i = ((lo[a]! ^ imm) | (hi[a]! ^ (imm >> 31))) !== 0 ? taken : next;
         break;
       }
       case H.BR_LT_U_IMM: {
-        const a = ((w >>> 8) & 15);
+        const a = (w >>> 8) & 15;
         const imm = X[i]!;
-        i = ltu64(lo[a]!, hi[a]!, imm, imm >> 31) ? Y[i]! : i + 1;
+        const taken = Y[i]!;
+        const next = i + 1;
+        i = ltu64(lo[a]!, hi[a]!, imm, imm >> 31) ? taken : next;
         break;
       }
       case H.BR_LE_U_IMM: {
-        const a = ((w >>> 8) & 15);
+        const a = (w >>> 8) & 15;
         const imm = X[i]!;
-        i = ltu64(imm, imm >> 31, lo[a]!, hi[a]!) ? i + 1 : Y[i]!;
+        const taken = Y[i]!;
+        const next = i + 1;
+        i = ltu64(imm, imm >> 31, lo[a]!, hi[a]!) ? next : taken;
         break;
       }
       case H.BR_GE_U_IMM: {
-        const a = ((w >>> 8) & 15);
+        const a = (w >>> 8) & 15;
         const imm = X[i]!;
-        i = ltu64(lo[a]!, hi[a]!, imm, imm >> 31) ? i + 1 : Y[i]!;
+        const taken = Y[i]!;
+        const next = i + 1;
+        i = ltu64(lo[a]!, hi[a]!, imm, imm >> 31) ? next : taken;
         break;
       }
       case H.BR_GT_U_IMM: {
-        const a = ((w >>> 8) & 15);
+        const a = (w >>> 8) & 15;
         const imm = X[i]!;
-        i = ltu64(imm, imm >> 31, lo[a]!, hi[a]!) ? Y[i]! : i + 1;
+        const taken = Y[i]!;
+        const next = i + 1;
+        i = ltu64(imm, imm >> 31, lo[a]!, hi[a]!) ? taken : next;
         break;
       }
       case H.BR_LT_S_IMM: {
-        const a = ((w >>> 8) & 15);
+        const a = (w >>> 8) & 15;
         const imm = X[i]!;
-        i = lt64(lo[a]!, hi[a]!, imm, imm >> 31) ? Y[i]! : i + 1;
+        const taken = Y[i]!;
+        const next = i + 1;
+        i = lt64(lo[a]!, hi[a]!, imm, imm >> 31) ? taken : next;
         break;
       }
       case H.BR_LE_S_IMM: {
-        const a = ((w >>> 8) & 15);
+        const a = (w >>> 8) & 15;
         const imm = X[i]!;
-        i = lt64(imm, imm >> 31, lo[a]!, hi[a]!) ? i + 1 : Y[i]!;
+        const taken = Y[i]!;
+        const next = i + 1;
+        i = lt64(imm, imm >> 31, lo[a]!, hi[a]!) ? next : taken;
         break;
       }
       case H.BR_GE_S_IMM: {
-        const a = ((w >>> 8) & 15);
+        const a = (w >>> 8) & 15;
         const imm = X[i]!;
-        i = lt64(lo[a]!, hi[a]!, imm, imm >> 31) ? i + 1 : Y[i]!;
+        const taken = Y[i]!;
+        const next = i + 1;
+        i = lt64(lo[a]!, hi[a]!, imm, imm >> 31) ? next : taken;
         break;
       }
       case H.BR_GT_S_IMM: {
-        const a = ((w >>> 8) & 15);
+        const a = (w >>> 8) & 15;
         const imm = X[i]!;
-        i = lt64(imm, imm >> 31, lo[a]!, hi[a]!) ? Y[i]! : i + 1;
+        const taken = Y[i]!;
+        const next = i + 1;
+        i = lt64(imm, imm >> 31, lo[a]!, hi[a]!) ? taken : next;
         break;
       }
 

@@ -220,9 +220,13 @@ export class InterpreterInstance {
     return target < 0 ? -1 : this.compiled.resolveJump(target);
   }
 
-  /** `sbrk d, s`: grows the heap; d = new heap top or 0. */
-  sbrk(d: number, s: number): void {
+  /**
+   * `sbrk d, s`: grows the heap; d = new heap top or 0. Returns false when the memory has no heap (dynamic
+   * paging), where the reference aborts the host process; here the instruction traps instead.
+   */
+  sbrk(d: number, s: number): boolean {
     const memory = this.memory;
+    if (!(memory instanceof StandardMemory)) return false;
     let size: number;
     if (this.is64Bit) {
       // Sizes outside 0..u32::MAX become 0 (a query of the current top).
@@ -230,10 +234,10 @@ export class InterpreterInstance {
     } else {
       size = this.lo[s]! >>> 0;
     }
-    const result = memory instanceof StandardMemory ? memory.sbrk(size) : null;
     // The reference sign-extends the 32-bit result, in 64-bit programs too.
-    const value = (result ?? 0) | 0;
+    const value = (memory.sbrk(size) ?? 0) | 0;
     this.lo[d] = value;
     this.hi[d] = value >> 31;
+    return true;
   }
 }

@@ -6,7 +6,7 @@ import { immediateLength, writeImmediate } from '../program/varint.js';
 import type { DecodedInstruction } from './code.js';
 import { INSTRUCTIONS, INVALID } from './instruction-table.js';
 import type { InstructionSet } from './instruction-sets.js';
-import { InvalidArgumentError } from '../errors.js';
+import { InvalidArgumentError, PolkaVMError } from '../errors.js';
 
 /** Operand fields of an instruction to encode; same layout as {@link DecodedInstruction}. */
 export type InstructionFields = Pick<DecodedInstruction, 'id' | 'reg1' | 'reg2' | 'reg3' | 'imm1' | 'imm2'>;
@@ -83,7 +83,7 @@ export function encodeInstruction(isa: InstructionSet, instruction: InstructionF
 export interface EncodedCode {
   code: Uint8Array;
   bitmask: Uint8Array;
-  /** Code offset of each input instruction. */
+  /** Code offset of each input instruction (layouts append the code length as a final entry). */
   offsets: number[];
 }
 
@@ -113,32 +113,73 @@ export function targetOperand(id: number): 'imm1' | 'imm2' | null {
 }
 
 /**
- * Encodes instructions whose targets are given as indices into `instructions` (`targetIndex[i]`, or -1 for no
- * target). Instruction lengths depend on the PC-relative distances, so the layout is iterated to a fixed point.
+ * Lays out instructions whose code targets are given as instruction indices (`targetIndex[i]`, -1 = none; an
+ * index equal to the instruction count means the end of the code). Branch lengths depend on distances, so this
+ * iterates to a fixed point the way the reference program writer does, producing byte-identical code: the
+ * first pass guesses each distance from the instruction count, later passes re-encode instructions whose
+ * position or target moved until nothing changes. The result's `offsets` has one entry per instruction plus
+ * the code length.
  */
 export function layoutInstructions(
   isa: InstructionSet,
   instructions: readonly InstructionFields[],
   targetIndex: readonly number[],
 ): EncodedCode {
-  const scratch: InstructionFields[] = instructions.map((i) => ({ ...i }));
-  let offsets = new Array<number>(instructions.length + 1).fill(0);
-  // Start from the longest encodings and shrink; lengths only decrease, so this converges.
-  for (let round = 0; round < 64; round++) {
-    const next: number[] = [];
-    const bytes: number[] = [];
-    for (let i = 0; i < scratch.length; i++) {
-      next.push(bytes.length);
-      const field = targetOperand(scratch[i]!.id);
-      const target = targetIndex[i] ?? -1;
-      if (field !== null && target >= 0) scratch[i]![field] = round === 0 ? 0x7fffffff : offsets[target]!;
-      encodeInstruction(isa, scratch[i]!, bytes.length, bytes);
-    }
-    next.push(bytes.length);
-    const stable = round > 0 && next.every((value, index) => value === offsets[index]);
-    offsets = next;
-    if (stable) break;
+  interface Entry {
+    fields: InstructionFields;
+    field: 'imm1' | 'imm2' | null;
+    target: number;
+    position: number;
+    bytes: number[];
   }
-  const encoded = encodeInstructions(isa, scratch);
-  return encoded;
+  const encodeAt = (entry: Entry, position: number): void => {
+    entry.bytes = [];
+    encodeInstruction(isa, entry.fields, position, entry.bytes);
+  };
+  const entries: Entry[] = instructions.map((fields, i) => {
+    const field = targetOperand(fields.id);
+    return { fields: { ...fields }, field, target: field === null ? -1 : (targetIndex[i] ?? -1), position: 0, bytes: [] };
+  });
+  const positionOf = (index: number, end: number): number => (index < entries.length ? entries[index]!.position : end);
+
+  let position = 0;
+  entries.forEach((entry, nth) => {
+    if (entry.field !== null && entry.target >= 0) entry.fields[entry.field] = (position + (entry.target - nth)) >>> 0;
+    entry.position = position;
+    encodeAt(entry, position);
+    position += entry.bytes.length;
+  });
+  // The reference loops until stable, which takes a few rounds; the bound only guards against a bug.
+  for (let round = 0; ; round++) {
+    if (round >= 10_000) throw new PolkaVMError('internal error: code layout did not converge');
+    let anyModified = false;
+    const end = position;
+    position = 0;
+    for (const entry of entries) {
+      let modified = entry.position !== position;
+      entry.position = position;
+      if (entry.field !== null && entry.target >= 0) {
+        const newTarget = positionOf(entry.target, end);
+        if (entry.fields[entry.field] !== newTarget) {
+          entry.fields[entry.field] = newTarget;
+          modified = true;
+        }
+        if (modified) encodeAt(entry, position);
+      }
+      position += entry.bytes.length;
+      anyModified ||= modified;
+    }
+    if (!anyModified) break;
+  }
+
+  const code = new Uint8Array(position);
+  const bitmask = new Uint8Array((position + 7) >>> 3);
+  const offsets: number[] = [];
+  for (const entry of entries) {
+    code.set(entry.bytes, entry.position);
+    bitmask[entry.position >>> 3]! |= 1 << (entry.position & 7);
+    offsets.push(entry.position);
+  }
+  offsets.push(position);
+  return { code, bitmask, offsets };
 }

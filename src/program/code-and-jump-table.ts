@@ -78,12 +78,25 @@ export function parseCodeAndJumpTable(bytes: Uint8Array, baseOffset = 0): CodeAn
   return { jumpTable: new JumpTable(entries, entrySize), code, bitmask };
 }
 
-/** Smallest entry size (bytes) that can hold every jump table entry. */
-export function minimalEntrySize(entries: ArrayLike<number>): number {
-  let max = 0;
-  for (let i = 0; i < entries.length; i++) max = Math.max(max, entries[i]!);
+/**
+ * Jump table entry size as the reference writer picks it: the largest count of leading non-zero little-endian
+ * bytes among the entries. That count is too small for an entry with an inner zero byte (e.g. 0x100) or for an
+ * all-zero table; where the reference would write a corrupt table, the smallest size holding every entry is used.
+ */
+export function jumpTableEntrySize(entries: ArrayLike<number>): number {
   if (entries.length === 0) return 0;
-  return max < 0x100 ? 1 : max < 0x10000 ? 2 : max < 0x1000000 ? 3 : 4;
+  let leadingNonZero = 0;
+  let minimal = 1;
+  for (let i = 0; i < entries.length; i++) {
+    const entry = entries[i]!;
+    let leading = 0;
+    while (leading < 4 && ((entry >>> (8 * leading)) & 0xff) !== 0) leading++;
+    leadingNonZero = Math.max(leadingNonZero, leading);
+    let needed = 4;
+    while (needed > 1 && entry >>> (8 * (needed - 1)) === 0) needed--;
+    minimal = Math.max(minimal, needed);
+  }
+  return leadingNonZero >= minimal ? leadingNonZero : minimal;
 }
 
 /** Serializes a code-and-jump-table payload (the inverse of {@link parseCodeAndJumpTable}). */

@@ -1,0 +1,280 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { Linker } from '../../src/api/linker.js';
+import type { GasMeteringKind } from '../../src/api/module.js';
+import { OutOfGasError, TrapError } from '../../src/errors.js';
+import { asm, buildProgram, moduleOf, Reg, runFrom, startAt, withIsa } from '../helpers/program.js';
+
+const { A0 } = Reg;
+
+for (const kind of ['sync', 'async'] as const satisfies readonly GasMeteringKind[]) {
+  test(`${kind} metering: blocks are charged on entry; running out stops before the block`, () => {
+    // Blocks: [fallthrough] (cost 1), [add_imm_32, ret] (cost 2).
+    const module = moduleOf(buildProgram({ code: [asm.fallthrough(), asm.addImm32(A0, A0, 666), asm.ret()] }), { gasMetering: kind });
+    const linker = new Linker();
+    let instance = linker.instantiate(module);
+
+    instance.setGas(3);
+    assert.equal(instance.call('main'), 666n);
+    assert.equal(instance.gas, 0n);
+    assert.equal(instance.programCounter, null);
+    assert.equal(instance.nextProgramCounter, null);
+
+    instance.setGas(2);
+    assert.throws(() => instance.call('main'), OutOfGasError);
+    if (kind === 'sync') {
+      // The first block was paid; the second was not charged and can be retried.
+      assert.equal(instance.gas, 1n);
+      assert.equal(instance.reg(A0), 0n);
+      assert.equal(instance.programCounter, 1);
+      assert.equal(instance.nextProgramCounter, 1);
+      assert.equal(instance.run().kind, 'not-enough-gas');
+      assert.equal(instance.gas, 1n);
+      assert.equal(instance.programCounter, 1);
+      assert.equal(instance.nextProgramCounter, 1);
+      instance.setGas(2);
+      assert.equal(instance.run().kind, 'finished');
+      assert.equal(instance.reg(A0), 666n);
+      assert.equal(instance.gas, 0n);
+      assert.equal(instance.programCounter, null);
+      assert.equal(instance.nextProgramCounter, null);
+    } else {
+      assert.ok(instance.gas < 0n);
+      assert.equal(instance.programCounter, null);
+      assert.equal(instance.nextProgramCounter, null);
+    }
+
+    instance.setGas(6);
+    assert.equal(instance.call('main'), 666n);
+    assert.equal(instance.gas, 3n);
+    assert.equal(instance.call('main'), 666n);
+    assert.equal(instance.gas, 0n);
+    assert.throws(() => instance.call('main'), OutOfGasError);
+    if (kind === 'sync') assert.equal(instance.gas, 0n);
+    else assert.ok(instance.gas < 0n);
+
+    instance = linker.instantiate(module);
+    assert.equal(instance.gas, 0n);
+    assert.throws(() => instance.call('main'), OutOfGasError);
+    if (kind === 'sync') assert.equal(instance.gas, 0n);
+    else assert.ok(instance.gas < 0n);
+
+    instance = linker.instantiate(module);
+    for (let i = 0; i < 100; i++) {
+      instance.setGas(2);
+      assert.throws(() => instance.call('main'), OutOfGasError);
+      if (kind === 'sync') {
+        assert.equal(instance.reg(A0), 0n);
+        assert.equal(instance.gas, 1n);
+      } else {
+        assert.ok(instance.gas < 0n);
+      }
+      instance.setGas(5);
+      assert.equal(instance.call('main'), 666n);
+      assert.equal(instance.gas, 2n);
+    }
+  });
+
+  test(`${kind} metering: a host function can read and change the remaining gas`, () => {
+    const program = buildProgram({ imports: ['hostfn'], code: [asm.ecalli(0), asm.ret()] });
+    let consume = 0n;
+    const seen: bigint[] = [];
+    const instance = new Linker()
+      .define('hostfn', (caller) => {
+        seen.push(caller.gas);
+        caller.setGas(1n - consume);
+        return 666;
+      })
+      .instantiate(moduleOf(program, { gasMetering: kind }));
+
+    instance.setGas(3);
+    assert.equal(instance.call('main'), 666n);
+    assert.equal(instance.gas, 1n);
+
+    consume = 1n;
+    instance.setGas(3);
+    assert.equal(instance.call('main'), 666n);
+    assert.equal(instance.gas, 0n);
+
+    consume = 2n;
+    instance.setGas(3);
+    assert.throws(() => instance.call('main'), OutOfGasError);
+    assert.equal(instance.gas, -1n);
+    assert.deepEqual(seen, [1n, 1n, 1n], 'the whole block [ecalli, ret] was paid before the host call');
+  });
+}
+
+test('each basic block is charged for its own instructions', () => {
+  const program = buildProgram({
+    code: [asm.addImm32(A0, A0, 666), asm.ret(), asm.addImm32(A0, A0, 666), asm.addImm32(A0, A0, 100), asm.ret()],
+    exports: { export_1: 0, export_2: 2 },
+  });
+  const instance = new Linker().instantiate(moduleOf(program, { gasMetering: 'sync' }));
+  instance.setGas(10);
+  assert.equal(instance.call('export_1'), 666n);
+  assert.equal(instance.gas, 8n);
+  instance.setGas(10);
+  assert.equal(instance.call('export_2'), 766n);
+  assert.equal(instance.gas, 7n);
+});
+
+test('the implicit trap at the end of a block counts as an instruction', () => {
+  const instance = new Linker().instantiate(moduleOf(buildProgram({ code: [asm.addImm32(A0, A0, 666)] }), { gasMetering: 'sync' }));
+  instance.setGas(10);
+  assert.throws(() => instance.call('main'), TrapError);
+  assert.equal(instance.reg(A0), 666n);
+  assert.equal(instance.gas, 8n);
+});
+
+test('resuming after an ecalli does not recharge, but setting the program counter does', () => {
+  const program = buildProgram({
+    code: [
+      asm.addImm32(A0, A0, 1),
+      asm.addImm32(A0, A0, 2),
+      asm.ecalli(0),
+      asm.addImm32(A0, A0, 4),
+      asm.addImm32(A0, A0, 8),
+      asm.ret(),
+    ],
+  });
+  const { offsets } = program;
+  const instance = startAt(moduleOf(program, { gasMetering: 'sync' }));
+  const initial = 100n;
+  const cost = 6n;
+
+  // From the first instruction.
+  instance.setGas(initial);
+  assert.deepEqual(instance.run(), { kind: 'ecalli', hostcall: 0 });
+  assert.equal(instance.gas, initial - cost);
+  assert.equal(instance.reg(A0), 3n);
+  assert.equal(instance.run().kind, 'finished');
+  assert.equal(instance.gas, initial - cost);
+  assert.equal(instance.reg(A0), 15n);
+
+  // From the second and third instructions: still the whole block.
+  for (const [index, before, after] of [
+    [1, 2n, 14n],
+    [2, 0n, 12n],
+  ] as const) {
+    instance.setGas(initial);
+    instance.setReg(A0, 0);
+    assert.equal(runFrom(instance, offsets[index]!).kind, 'ecalli');
+    assert.equal(instance.gas, initial - cost);
+    assert.equal(instance.reg(A0), before);
+    assert.equal(instance.run().kind, 'finished');
+    assert.equal(instance.gas, initial - cost);
+    assert.equal(instance.reg(A0), after);
+  }
+
+  // Explicitly setting the program counter after the ecalli (to where it would resume anyway) charges again.
+  instance.setGas(initial);
+  instance.setReg(A0, 0);
+  assert.equal(runFrom(instance, offsets[0]!).kind, 'ecalli');
+  assert.equal(instance.nextProgramCounter, offsets[3]);
+  assert.equal(runFrom(instance, offsets[3]!).kind, 'finished');
+  assert.equal(instance.gas, initial - 2n * cost);
+  assert.equal(instance.reg(A0), 15n);
+
+  // Entering mid-block without enough gas: nothing is charged, and it can be retried.
+  instance.setGas(0);
+  instance.setReg(A0, 0);
+  assert.equal(runFrom(instance, offsets[1]!).kind, 'not-enough-gas');
+  assert.equal(instance.nextProgramCounter, offsets[1]);
+  assert.equal(instance.gas, 0n);
+  instance.setGas(cost);
+  assert.equal(instance.run().kind, 'ecalli');
+  assert.equal(instance.gas, 0n);
+  assert.equal(instance.run().kind, 'finished');
+  assert.equal(instance.gas, 0n);
+  assert.equal(instance.reg(A0), 14n);
+});
+
+test('async metering: entering mid-block without enough gas leaves the gas unchanged', () => {
+  const program = buildProgram({ code: [asm.addImm32(A0, A0, 1), asm.addImm32(A0, A0, 2), asm.ret()] });
+  const instance = startAt(moduleOf(program, { gasMetering: 'async' }), program.offsets[1]);
+  instance.setGas(2);
+  assert.equal(instance.run().kind, 'not-enough-gas');
+  assert.equal(instance.gas, 2n);
+  assert.equal(instance.programCounter, null);
+  assert.equal(instance.nextProgramCounter, program.offsets[1]);
+  assert.equal(instance.reg(A0), 0n);
+});
+
+test('async metering: running out at a block start makes the gas negative by the block cost', () => {
+  const program = buildProgram({ code: [asm.fallthrough(), asm.addImm32(A0, A0, 1), asm.addImm32(A0, A0, 2), asm.ret()] });
+  const instance = startAt(moduleOf(program, { gasMetering: 'async' }));
+  instance.setGas(2);
+  assert.equal(instance.run().kind, 'not-enough-gas');
+  assert.equal(instance.gas, 1n - 3n);
+  assert.equal(instance.reg(A0), 0n);
+  assert.equal(instance.programCounter, null);
+  assert.equal(instance.nextProgramCounter, null);
+});
+
+test('run() with negative gas returns not-enough-gas without executing anything', () => {
+  for (const kind of ['sync', 'async'] as const) {
+    const instance = startAt(moduleOf(buildProgram({ code: [asm.loadImm(A0, 1), asm.ret()] }), { gasMetering: kind }));
+    instance.setGas(-1);
+    assert.equal(instance.run().kind, 'not-enough-gas');
+    assert.equal(instance.reg(A0), 0n);
+    assert.equal(instance.gas, -1n);
+    assert.equal(instance.nextProgramCounter, 0, 'the next program counter is still set');
+    instance.setGas(2);
+    assert.equal(instance.run().kind, 'finished');
+    assert.equal(instance.reg(A0), 1n);
+  }
+});
+
+test('gas is an exact 64-bit quantity, also far above 2^53', () => {
+  // A loop running three blocks: [a0 += 1, branch a0 != 3 → 0], ..., then [ret].
+  const program = buildProgram({
+    code: [asm.addImm32(A0, A0, 1), asm.branchImm('branch_not_eq_imm', A0, 3, 0), asm.ret()],
+  });
+  const module = moduleOf(program, { gasMetering: 'sync' });
+  for (const start of [2n ** 62n, 2n ** 63n - 1n, 2n ** 53n + 1n, 2n ** 52n + 3n]) {
+    const instance = startAt(module);
+    instance.setGas(start);
+    assert.equal(instance.run().kind, 'finished');
+    assert.equal(instance.reg(A0), 3n);
+    assert.equal(instance.gas, start - 3n * 2n - 1n, `start ${start}`);
+  }
+});
+
+test('gas just above 2^52 can be consumed down across the internal boundary', () => {
+  const program = buildProgram({ code: [asm.addImm32(A0, A0, 1), asm.ret()] });
+  const instance = startAt(moduleOf(program, { gasMetering: 'sync' }));
+  const start = 2n ** 52n + 1n;
+  instance.setGas(start);
+  for (let i = 1n; i <= 3n; i++) {
+    assert.equal(runFrom(instance, 0).kind, 'finished');
+    assert.equal(instance.gas, start - 2n * i);
+  }
+});
+
+test('without gas metering the gas counter is not touched', () => {
+  const instance = startAt(moduleOf(buildProgram({ code: [asm.loadImm(A0, 1), asm.ret()] })));
+  instance.setGas(5);
+  assert.equal(instance.run().kind, 'finished');
+  assert.equal(instance.gas, 5n);
+});
+
+test('sbrk is an ordinary instruction in Latest64 but an invalid opcode in ReviveV1 (charged as one)', () => {
+  const program = buildProgram({ isa: 'latest64', code: [asm.sbrk(A0, A0), asm.ret()] });
+  const latest = startAt(moduleOf(program, { gasMetering: 'sync' }));
+  latest.setGas(5);
+  assert.equal(latest.run().kind, 'finished');
+  assert.equal(latest.gas, 3n);
+
+  const revive = startAt(moduleOf(withIsa(program.blob, 'revive_v1'), { gasMetering: 'sync' }));
+  revive.setGas(5);
+  assert.equal(revive.run().kind, 'trap');
+  assert.equal(revive.programCounter, 0);
+  assert.equal(revive.gas, 4n);
+});
+
+test('the gas cost of a block can be queried from the module', () => {
+  const program = buildProgram({ code: [asm.fallthrough(), asm.addImm32(A0, A0, 1), asm.addImm32(A0, A0, 1), asm.ret()] });
+  const module = moduleOf(program, { gasMetering: 'sync' });
+  assert.equal(module.calculateGasCostFor(0), 1);
+  assert.equal(module.calculateGasCostFor(program.offsets[1]!), 3);
+});

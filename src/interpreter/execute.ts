@@ -1059,231 +1059,150 @@ export function execute(vm: InterpreterInstance): Exit {
       }
 
       // ----------------------------------------------------------------- branches (32-bit programs)
-      // Both edges are read before choosing so that both always have type feedback (see warm-up.ts).
-      case H.BR32_EQ: {
-        const taken = Y[i]!;
-        const next = i + 1;
-        i = lo[(w >>> 8) & 15] === lo[(w >>> 12) & 15] ? taken : next;
+      case H.BR32_EQ:
+        i = lo[(w >>> 8) & 15] === lo[(w >>> 12) & 15] ? Y[i]! : i + 1;
         break;
-      }
-      case H.BR32_NE: {
-        const taken = Y[i]!;
-        const next = i + 1;
-        i = lo[(w >>> 8) & 15] !== lo[(w >>> 12) & 15] ? taken : next;
+      case H.BR32_NE:
+        i = lo[(w >>> 8) & 15] !== lo[(w >>> 12) & 15] ? Y[i]! : i + 1;
         break;
-      }
-      case H.BR32_LT_U: {
-        const taken = Y[i]!;
-        const next = i + 1;
-        i = lo[(w >>> 8) & 15]! >>> 0 < lo[(w >>> 12) & 15]! >>> 0 ? taken : next;
+      case H.BR32_LT_U:
+        i = lo[(w >>> 8) & 15]! >>> 0 < lo[(w >>> 12) & 15]! >>> 0 ? Y[i]! : i + 1;
         break;
-      }
-      case H.BR32_LT_S: {
-        const taken = Y[i]!;
-        const next = i + 1;
-        i = lo[(w >>> 8) & 15]! < lo[(w >>> 12) & 15]! ? taken : next;
+      case H.BR32_LT_S:
+        i = lo[(w >>> 8) & 15]! < lo[(w >>> 12) & 15]! ? Y[i]! : i + 1;
         break;
-      }
-      case H.BR32_GE_U: {
-        const taken = Y[i]!;
-        const next = i + 1;
-        i = lo[(w >>> 8) & 15]! >>> 0 >= lo[(w >>> 12) & 15]! >>> 0 ? taken : next;
+      case H.BR32_GE_U:
+        i = lo[(w >>> 8) & 15]! >>> 0 >= lo[(w >>> 12) & 15]! >>> 0 ? Y[i]! : i + 1;
         break;
-      }
-      case H.BR32_GE_S: {
-        const taken = Y[i]!;
-        const next = i + 1;
-        i = lo[(w >>> 8) & 15]! >= lo[(w >>> 12) & 15]! ? taken : next;
+      case H.BR32_GE_S:
+        i = lo[(w >>> 8) & 15]! >= lo[(w >>> 12) & 15]! ? Y[i]! : i + 1;
         break;
-      }
-      case H.BR32_EQ_IMM: {
-        const taken = Y[i]!;
-        const next = i + 1;
-        i = lo[(w >>> 8) & 15] === X[i] ? taken : next;
+      case H.BR32_EQ_IMM:
+        i = lo[(w >>> 8) & 15] === X[i] ? Y[i]! : i + 1;
         break;
-      }
-      case H.BR32_NE_IMM: {
-        const taken = Y[i]!;
-        const next = i + 1;
-        i = lo[(w >>> 8) & 15] !== X[i] ? taken : next;
+      case H.BR32_NE_IMM:
+        i = lo[(w >>> 8) & 15] !== X[i] ? Y[i]! : i + 1;
         break;
-      }
-      case H.BR32_LT_U_IMM: {
-        const taken = Y[i]!;
-        const next = i + 1;
-        i = lo[(w >>> 8) & 15]! >>> 0 < X[i]! >>> 0 ? taken : next;
+      case H.BR32_LT_U_IMM:
+        i = lo[(w >>> 8) & 15]! >>> 0 < X[i]! >>> 0 ? Y[i]! : i + 1;
         break;
-      }
-      case H.BR32_LE_U_IMM: {
-        const taken = Y[i]!;
-        const next = i + 1;
-        i = lo[(w >>> 8) & 15]! >>> 0 <= X[i]! >>> 0 ? taken : next;
+      case H.BR32_LE_U_IMM:
+        i = lo[(w >>> 8) & 15]! >>> 0 <= X[i]! >>> 0 ? Y[i]! : i + 1;
         break;
-      }
-      case H.BR32_GE_U_IMM: {
-        const taken = Y[i]!;
-        const next = i + 1;
-        i = lo[(w >>> 8) & 15]! >>> 0 >= X[i]! >>> 0 ? taken : next;
+      case H.BR32_GE_U_IMM:
+        i = lo[(w >>> 8) & 15]! >>> 0 >= X[i]! >>> 0 ? Y[i]! : i + 1;
         break;
-      }
-      case H.BR32_GT_U_IMM: {
-        const taken = Y[i]!;
-        const next = i + 1;
-        i = lo[(w >>> 8) & 15]! >>> 0 > X[i]! >>> 0 ? taken : next;
+      case H.BR32_GT_U_IMM:
+        i = lo[(w >>> 8) & 15]! >>> 0 > X[i]! >>> 0 ? Y[i]! : i + 1;
         break;
-      }
-      case H.BR32_LT_S_IMM: {
-        const taken = Y[i]!;
-        const next = i + 1;
-        i = lo[(w >>> 8) & 15]! < X[i]! ? taken : next;
+      case H.BR32_LT_S_IMM:
+        i = lo[(w >>> 8) & 15]! < X[i]! ? Y[i]! : i + 1;
         break;
-      }
-      case H.BR32_LE_S_IMM: {
-        const taken = Y[i]!;
-        const next = i + 1;
-        i = lo[(w >>> 8) & 15]! <= X[i]! ? taken : next;
+      case H.BR32_LE_S_IMM:
+        i = lo[(w >>> 8) & 15]! <= X[i]! ? Y[i]! : i + 1;
         break;
-      }
-      case H.BR32_GE_S_IMM: {
-        const taken = Y[i]!;
-        const next = i + 1;
-        i = lo[(w >>> 8) & 15]! >= X[i]! ? taken : next;
+      case H.BR32_GE_S_IMM:
+        i = lo[(w >>> 8) & 15]! >= X[i]! ? Y[i]! : i + 1;
         break;
-      }
-      case H.BR32_GT_S_IMM: {
-        const taken = Y[i]!;
-        const next = i + 1;
-        i = lo[(w >>> 8) & 15]! > X[i]! ? taken : next;
+      case H.BR32_GT_S_IMM:
+        i = lo[(w >>> 8) & 15]! > X[i]! ? Y[i]! : i + 1;
         break;
-      }
 
       // ----------------------------------------------------------------- branches (64-bit)
       case H.BR_EQ: {
         const a = (w >>> 8) & 15;
         const b = (w >>> 12) & 15;
-        const taken = Y[i]!;
-        const next = i + 1;
-        i = ((lo[a]! ^ lo[b]!) | (hi[a]! ^ hi[b]!)) === 0 ? taken : next;
+        i = ((lo[a]! ^ lo[b]!) | (hi[a]! ^ hi[b]!)) === 0 ? Y[i]! : i + 1;
         break;
       }
       case H.BR_NE: {
         const a = (w >>> 8) & 15;
         const b = (w >>> 12) & 15;
-        const taken = Y[i]!;
-        const next = i + 1;
-        i = ((lo[a]! ^ lo[b]!) | (hi[a]! ^ hi[b]!)) !== 0 ? taken : next;
+        i = ((lo[a]! ^ lo[b]!) | (hi[a]! ^ hi[b]!)) !== 0 ? Y[i]! : i + 1;
         break;
       }
       case H.BR_LT_U: {
         const a = (w >>> 8) & 15;
         const b = (w >>> 12) & 15;
-        const taken = Y[i]!;
-        const next = i + 1;
-        i = ltu64(lo[a]!, hi[a]!, lo[b]!, hi[b]!) ? taken : next;
+        i = ltu64(lo[a]!, hi[a]!, lo[b]!, hi[b]!) ? Y[i]! : i + 1;
         break;
       }
       case H.BR_LT_S: {
         const a = (w >>> 8) & 15;
         const b = (w >>> 12) & 15;
-        const taken = Y[i]!;
-        const next = i + 1;
-        i = lt64(lo[a]!, hi[a]!, lo[b]!, hi[b]!) ? taken : next;
+        i = lt64(lo[a]!, hi[a]!, lo[b]!, hi[b]!) ? Y[i]! : i + 1;
         break;
       }
       case H.BR_GE_U: {
         const a = (w >>> 8) & 15;
         const b = (w >>> 12) & 15;
-        const taken = Y[i]!;
-        const next = i + 1;
-        i = ltu64(lo[a]!, hi[a]!, lo[b]!, hi[b]!) ? next : taken;
+        i = ltu64(lo[a]!, hi[a]!, lo[b]!, hi[b]!) ? i + 1 : Y[i]!;
         break;
       }
       case H.BR_GE_S: {
         const a = (w >>> 8) & 15;
         const b = (w >>> 12) & 15;
-        const taken = Y[i]!;
-        const next = i + 1;
-        i = lt64(lo[a]!, hi[a]!, lo[b]!, hi[b]!) ? next : taken;
+        i = lt64(lo[a]!, hi[a]!, lo[b]!, hi[b]!) ? i + 1 : Y[i]!;
         break;
       }
       case H.BR_EQ_IMM: {
         const a = (w >>> 8) & 15;
         const imm = X[i]!;
-        const taken = Y[i]!;
-        const next = i + 1;
-        i = ((lo[a]! ^ imm) | (hi[a]! ^ (imm >> 31))) === 0 ? taken : next;
+        i = ((lo[a]! ^ imm) | (hi[a]! ^ (imm >> 31))) === 0 ? Y[i]! : i + 1;
         break;
       }
       case H.BR_NE_IMM: {
         const a = (w >>> 8) & 15;
         const imm = X[i]!;
-        const taken = Y[i]!;
-        const next = i + 1;
-        i = ((lo[a]! ^ imm) | (hi[a]! ^ (imm >> 31))) !== 0 ? taken : next;
+        i = ((lo[a]! ^ imm) | (hi[a]! ^ (imm >> 31))) !== 0 ? Y[i]! : i + 1;
         break;
       }
       case H.BR_LT_U_IMM: {
         const a = (w >>> 8) & 15;
         const imm = X[i]!;
-        const taken = Y[i]!;
-        const next = i + 1;
-        i = ltu64(lo[a]!, hi[a]!, imm, imm >> 31) ? taken : next;
+        i = ltu64(lo[a]!, hi[a]!, imm, imm >> 31) ? Y[i]! : i + 1;
         break;
       }
       case H.BR_LE_U_IMM: {
         const a = (w >>> 8) & 15;
         const imm = X[i]!;
-        const taken = Y[i]!;
-        const next = i + 1;
-        i = ltu64(imm, imm >> 31, lo[a]!, hi[a]!) ? next : taken;
+        i = ltu64(imm, imm >> 31, lo[a]!, hi[a]!) ? i + 1 : Y[i]!;
         break;
       }
       case H.BR_GE_U_IMM: {
         const a = (w >>> 8) & 15;
         const imm = X[i]!;
-        const taken = Y[i]!;
-        const next = i + 1;
-        i = ltu64(lo[a]!, hi[a]!, imm, imm >> 31) ? next : taken;
+        i = ltu64(lo[a]!, hi[a]!, imm, imm >> 31) ? i + 1 : Y[i]!;
         break;
       }
       case H.BR_GT_U_IMM: {
         const a = (w >>> 8) & 15;
         const imm = X[i]!;
-        const taken = Y[i]!;
-        const next = i + 1;
-        i = ltu64(imm, imm >> 31, lo[a]!, hi[a]!) ? taken : next;
+        i = ltu64(imm, imm >> 31, lo[a]!, hi[a]!) ? Y[i]! : i + 1;
         break;
       }
       case H.BR_LT_S_IMM: {
         const a = (w >>> 8) & 15;
         const imm = X[i]!;
-        const taken = Y[i]!;
-        const next = i + 1;
-        i = lt64(lo[a]!, hi[a]!, imm, imm >> 31) ? taken : next;
+        i = lt64(lo[a]!, hi[a]!, imm, imm >> 31) ? Y[i]! : i + 1;
         break;
       }
       case H.BR_LE_S_IMM: {
         const a = (w >>> 8) & 15;
         const imm = X[i]!;
-        const taken = Y[i]!;
-        const next = i + 1;
-        i = lt64(imm, imm >> 31, lo[a]!, hi[a]!) ? next : taken;
+        i = lt64(imm, imm >> 31, lo[a]!, hi[a]!) ? i + 1 : Y[i]!;
         break;
       }
       case H.BR_GE_S_IMM: {
         const a = (w >>> 8) & 15;
         const imm = X[i]!;
-        const taken = Y[i]!;
-        const next = i + 1;
-        i = lt64(lo[a]!, hi[a]!, imm, imm >> 31) ? next : taken;
+        i = lt64(lo[a]!, hi[a]!, imm, imm >> 31) ? i + 1 : Y[i]!;
         break;
       }
       case H.BR_GT_S_IMM: {
         const a = (w >>> 8) & 15;
         const imm = X[i]!;
-        const taken = Y[i]!;
-        const next = i + 1;
-        i = lt64(imm, imm >> 31, lo[a]!, hi[a]!) ? taken : next;
+        i = lt64(imm, imm >> 31, lo[a]!, hi[a]!) ? Y[i]! : i + 1;
         break;
       }
 

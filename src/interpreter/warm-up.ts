@@ -24,6 +24,9 @@ const SP = 1;
 const S0 = 5;
 const S1 = 6;
 const SCRATCH = [2, 3, 4, 7, 8, 9, 10, 11, 12];
+/** Branch operands (scratch registers, loaded right before each branch). */
+const BRANCH_A = 2;
+const BRANCH_B = 3;
 
 const SKIP: ReadonlySet<InstructionName> = new Set([
   'trap',
@@ -81,14 +84,24 @@ function build(isa: InstructionSet): { instructions: InstructionFields[]; target
       case 'reg_imm64':
         fields = { id: def.id, reg1: scratch(), reg2: 0, reg3: 0, imm1: -1, imm2: 0x7fffffff };
         break;
-      case 'reg_imm_offset': // branches with an immediate: the taken edge is the next instruction
-        fields = { id: def.id, reg1: scratch(), reg2: 0, reg3: 0, imm1: k % 2 === 0 ? 3 : -3, imm2: 0 };
-        push(fields, instructions.length + 1);
+      case 'reg_imm_offset': {
+        // Branches: both edges lead to the next instruction; the operands make every condition both true and
+        // false once (5 against 5, 4 and 6), so that both edges get type feedback.
+        push({ id: Op.load_imm, reg1: BRANCH_A, reg2: 0, reg3: 0, imm1: 5, imm2: 0 });
+        for (const imm of [5, 4, 6]) {
+          push({ id: def.id, reg1: BRANCH_A, reg2: 0, reg3: 0, imm1: imm, imm2: 0 }, instructions.length + 1);
+        }
         continue;
-      case 'reg_reg_offset':
-        fields = { id: def.id, reg1: scratch(), reg2: scratch(), reg3: 0, imm1: 0, imm2: 0 };
-        push(fields, instructions.length + 1);
+      }
+      case 'reg_reg_offset': {
+        // As above, comparing 1 with itself, 1 with 2, and 2 with 1.
+        push({ id: Op.load_imm, reg1: BRANCH_A, reg2: 0, reg3: 0, imm1: 1, imm2: 0 });
+        push({ id: Op.load_imm, reg1: BRANCH_B, reg2: 0, reg3: 0, imm1: 2, imm2: 0 });
+        for (const [x, y] of [[BRANCH_A, BRANCH_A], [BRANCH_A, BRANCH_B], [BRANCH_B, BRANCH_A]] as const) {
+          push({ id: def.id, reg1: x, reg2: y, reg3: 0, imm1: 0, imm2: 0 }, instructions.length + 1);
+        }
         continue;
+      }
       default:
         continue;
     }

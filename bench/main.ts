@@ -8,11 +8,16 @@
  */
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import { assemble } from '../src/asm/assembler.js';
 import { Engine } from '../src/api/engine.js';
 import { Linker } from '../src/api/linker.js';
 import { Module, type GasMeteringKind } from '../src/api/module.js';
-import type { ProgramBlob } from '../src/program/program-blob.js';
+import { ProgramBlob } from '../src/program/program-blob.js';
+import type { CostModel } from '../src/gas/cost-model.js';
+import { FULL_L2_COST_MODEL } from '../src/gas/pipeline-cost-model.js';
+import { DecodedInstruction, ENDS_BLOCK } from '../src/isa/code.js';
 
 interface Result {
   name: string;
@@ -66,9 +71,38 @@ function benchProgram(name: string, source: string, isa: 'latest64' | 'latest32'
   return { name, isa, instructions, ms, msGas, instructionsPerSecond: instructions / (ms / 1000) };
 }
 
-function benchDoom(romPath: string, wadPath: string, ticks: number): { msPerTick: number; init: number } {
+interface DoomResult {
+  msPerTick: number;
+  init: number;
+  /** Parsing the blob and creating the module. */
+  load: number;
+  /** Computing every basic block's cost under the pipeline model (`full-l2`). */
+  blockCosts: number;
+  blocks: number;
+}
+
+/** Median time to compute the cost of every basic block of a program under a cost model. */
+function blockCostTime(blob: ProgramBlob, model: CostModel, runs: number): { ms: number; blocks: number } {
+  let blocks = 0;
+  const ms = time(() => {
+    const calculator = model.calculator(blob.instructions);
+    blocks = 0;
+    blob.instructions.walkAll(new DecodedInstruction(), (ins) => {
+      calculator.add(ins);
+      if (ENDS_BLOCK[ins.id]) {
+        calculator.finish();
+        blocks++;
+      }
+    });
+  }, runs);
+  return { ms, blocks };
+}
+
+function benchDoom(romPath: string, wadPath: string, ticks: number): DoomResult {
   const rom = readFileSync(romPath);
   const wad = readFileSync(wadPath);
+  const load = time(() => Module.fromBlob(new Engine(), ProgramBlob.parse(rom), { pageSize: 0x4000 }), 5);
+  const costs = blockCostTime(ProgramBlob.parse(rom), FULL_L2_COST_MODEL, 5);
   const module = Module.fromBlob(new Engine(), rom, { pageSize: 0x4000 });
   const instance = new Linker()
     .define('ext_output_video', () => {})
@@ -89,7 +123,30 @@ function benchDoom(romPath: string, wadPath: string, ticks: number): { msPerTick
     instance.call('ext_tick');
     samples.push(performance.now() - t);
   }
-  return { msPerTick: median(samples), init };
+  return { msPerTick: median(samples), init, load, blockCosts: costs.ms, blocks: costs.blocks };
+}
+
+/** Heap bytes per idle instance of the hello-world example (after one call), over 1000 instances. */
+function instanceOverhead(): { heapPerInstance: number; guestPerInstance: number } {
+  setFlagsFromString('--expose-gc');
+  const gc = runInNewContext('gc') as () => void;
+  const module = Module.fromBlob(new Engine(), readFileSync('examples/hello-world/hello-world.polkavm'));
+  const linker = new Linker().define('ext_stdout', (_caller, _pointer, length) => length);
+  linker.instantiate(module).call('add_numbers', [1, 2]);
+  gc();
+  const before = process.memoryUsage();
+  const instances = [];
+  for (let k = 0; k < 1000; k++) {
+    const instance = linker.instantiate(module);
+    instance.call('add_numbers', [k, 1]);
+    instances.push(instance);
+  }
+  gc();
+  const after = process.memoryUsage();
+  return {
+    heapPerInstance: (after.heapUsed - before.heapUsed) / instances.length,
+    guestPerInstance: instances.reduce((sum, instance) => sum + instance.residentMemory, 0) / instances.length,
+  };
 }
 
 function main(): void {
@@ -108,14 +165,15 @@ function main(): void {
     const source = readFileSync(program.file, 'utf8');
     for (const isa of ['latest64', 'latest32'] as const) results.push(benchProgram(program.name, source, isa, program.arg, runs));
   }
-  let doom: { msPerTick: number; init: number } | null = null;
+  let doom: DoomResult | null = null;
   if (values.doom) {
     if (positionals.length !== 2) throw new Error('--doom needs the paths of doom.polkavm and a WAD');
     doom = benchDoom(positionals[0]!, positionals[1]!, Number(values.ticks));
   }
 
+  const instances = instanceOverhead();
   if (values.json) {
-    process.stdout.write(`${JSON.stringify({ node: process.version, results, doom }, null, 2)}\n`);
+    process.stdout.write(`${JSON.stringify({ node: process.version, results, doom, instances }, null, 2)}\n`);
     return;
   }
   const lines = [
@@ -129,8 +187,16 @@ function main(): void {
     );
   }
   if (doom !== null) {
-    lines.push('', `doom: ext_initialize ${doom.init.toFixed(0)} ms, median ext_tick ${doom.msPerTick.toFixed(2)} ms (${values.ticks} ticks after 60 warm-up ticks)`);
+    lines.push(
+      '',
+      `doom: ext_initialize ${doom.init.toFixed(0)} ms, median ext_tick ${doom.msPerTick.toFixed(2)} ms (${values.ticks} ticks after 60 warm-up ticks)`,
+      `doom: load (parse + module) ${doom.load.toFixed(1)} ms; all ${doom.blocks} block costs under full-l2 ${doom.blockCosts.toFixed(1)} ms`,
+    );
   }
+  lines.push(
+    '',
+    `idle instance (hello-world, 1000 instances): ${(instances.heapPerInstance / 1024).toFixed(1)} KiB of JS heap + ${(instances.guestPerInstance / 1024).toFixed(1)} KiB of guest memory each`,
+  );
   process.stdout.write(`${lines.join('\n')}\n`);
 }
 

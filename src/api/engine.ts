@@ -3,7 +3,11 @@
  */
 import { InvalidArgumentError } from '../errors.js';
 
-/** Which backend executes guest code. */
+/**
+ * Which backend executes guest code: the interpreter, or the compiler, which translates the program into
+ * WebAssembly that the JavaScript engine compiles to native code (falling back to the interpreter for step
+ * tracing).
+ */
 export type BackendKind = 'interpreter' | 'compiler';
 
 export interface EngineOptions {
@@ -16,10 +20,7 @@ export class Engine {
 
   constructor(options: EngineOptions = {}) {
     const backend = options.backend ?? 'interpreter';
-    if (backend === 'compiler') {
-      throw new InvalidArgumentError("the 'compiler' backend is not available yet; use 'interpreter'");
-    }
-    if (backend !== 'interpreter') {
+    if (backend !== 'interpreter' && backend !== 'compiler') {
       throw new InvalidArgumentError(`unknown backend '${String(backend)}' (expected 'interpreter' or 'compiler')`);
     }
     this.backend = backend;

@@ -8,6 +8,7 @@ import { defaultCostModel, resolveCostModel, type CostModelName } from '../gas/c
 import { DecodedInstruction } from '../isa/code.js';
 import { INVALID } from '../isa/instruction-table.js';
 import { CompiledCode } from '../interpreter/compiled-code.js';
+import { compileProgram, type CompiledProgram } from '../compiler/compile-program.js';
 import { GasMode } from '../interpreter/interpreter-instance.js';
 import { buildMemoryMap, type MemoryMap } from '../program/memory-map.js';
 import { ProgramBlob } from '../program/program-blob.js';
@@ -80,6 +81,8 @@ export class Module {
   readonly trapAtCodeEnd: boolean;
   private readonly exportsByName = new Map<string, number>();
   private compiledCode: CompiledCode | undefined;
+  private boundaryCode: CompiledCode | undefined;
+  private wasm: { program: CompiledProgram; module: WebAssembly.Module } | undefined;
 
   private constructor(
     readonly engine: Engine,
@@ -165,6 +168,37 @@ export class Module {
       costModel: this.costModel,
       trapAtCodeEnd: this.trapAtCodeEnd,
     }));
+  }
+
+  /** @internal The interpreter code used by the compiled backend (with block boundaries). */
+  boundaryCompiled(): CompiledCode {
+    return (this.boundaryCode ??= new CompiledCode(this.blob.instructions, {
+      gasMetering: this.gasMetering !== null,
+      stepTracing: false,
+      costModel: this.costModel,
+      trapAtCodeEnd: this.trapAtCodeEnd,
+      boundaries: true,
+    }));
+  }
+
+  /** Whether instances run compiled code (the compiler backend, and no step tracing). */
+  get usesCompiler(): boolean {
+    return this.engine.backend === 'compiler' && !this.stepTracing && !this.dynamicPaging;
+  }
+
+  /** @internal The WebAssembly translation of the program, compiled on first use and shared by all instances. */
+  compiledWasm(): { program: CompiledProgram; module: WebAssembly.Module } {
+    if (this.wasm === undefined) {
+      const program = compileProgram({
+        code: this.blob.instructions,
+        jumpTable: this.blob.jumpTable,
+        map: this.memoryMap,
+        gas: this.gasMetering ?? 'none',
+        costModel: this.costModel,
+      });
+      this.wasm = { program, module: new WebAssembly.Module(program.wasm as Uint8Array<ArrayBuffer>) };
+    }
+    return this.wasm;
   }
 
   /** @internal */

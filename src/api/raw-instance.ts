@@ -6,6 +6,8 @@ import { InvalidArgumentError, MemoryAccessError, PolkaVMError } from '../errors
 import { Exit, InterpreterInstance, NO_PC } from '../interpreter/interpreter-instance.js';
 import { DynamicMemory, StandardMemory, type GuestMemory, type MemoryProtection } from '../interpreter/memory.js';
 import { warmUpInterpreter } from '../interpreter/warm-up.js';
+import { CompiledInstance } from '../compiler/compiled-instance.js';
+import { WasmGuestMemory } from '../compiler/wasm-memory.js';
 import { ARGUMENT_REGISTERS, REGISTER_COUNT, Reg } from '../isa/registers.js';
 import { RETURN_TO_HOST_ADDRESS } from '../program/code-and-jump-table.js';
 import { FINISHED, NOT_ENOUGH_GAS, STEP, TRAP, type Interrupt } from './interrupt.js';
@@ -44,8 +46,15 @@ export class RawInstance {
     warmUpInterpreter();
     const map = module.memoryMap;
     const blob = module.blob;
-    this.memory = module.dynamicPaging ? new DynamicMemory(map) : new StandardMemory(map, blob.roData, blob.rwData);
-    this.vm = new InterpreterInstance(module.compiled(), this.memory, blob.jumpTable, blob.is64Bit, module.gasMode());
+    if (module.usesCompiler) {
+      const { program, module: wasmModule } = module.compiledWasm();
+      const memory = new WasmGuestMemory(map, program.layout, blob.roData, blob.rwData);
+      this.memory = memory;
+      this.vm = new CompiledInstance(program, wasmModule, module.boundaryCompiled(), memory, blob.jumpTable, blob.is64Bit, module.gasMode());
+    } else {
+      this.memory = module.dynamicPaging ? new DynamicMemory(map) : new StandardMemory(map, blob.roData, blob.rwData);
+      this.vm = new InterpreterInstance(module.compiled(), this.memory, blob.jumpTable, blob.is64Bit, module.gasMode());
+    }
   }
 
   // ------------------------------------------------------------------ registers
@@ -159,6 +168,8 @@ export class RawInstance {
         return NOT_ENOUGH_GAS;
       case Exit.Step:
         return STEP;
+      default:
+        throw new PolkaVMError(`internal error: unexpected exit ${exit}`);
     }
   }
 
@@ -242,12 +253,12 @@ export class RawInstance {
 
   /** Current heap size in bytes (standard memory only). */
   get heapSize(): number {
-    return this.memory instanceof StandardMemory ? this.memory.heapSize : 0;
+    return this.memory.heapSize;
   }
 
   /** Grows the heap like the `sbrk` instruction; returns the new heap top or null. */
   sbrk(size: number): number | null {
-    if (!(this.memory instanceof StandardMemory)) throw new PolkaVMError('sbrk is not available with dynamic paging');
+    if (!this.memory.isStandard) throw new PolkaVMError('sbrk is not available with dynamic paging');
     checkAddress(0, size);
     return this.memory.sbrk(size);
   }
@@ -259,7 +270,7 @@ export class RawInstance {
 
   /** Makes `size` bytes (rounded up to a page) of the aux region accessible to the guest. */
   setAccessibleAuxSize(size: number): void {
-    if (!(this.memory instanceof StandardMemory)) {
+    if (!this.memory.isStandard) {
       throw new PolkaVMError('setting accessible aux size is only possible on modules without dynamic paging');
     }
     const map = this.module.memoryMap;

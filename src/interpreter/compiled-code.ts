@@ -20,6 +20,11 @@ export interface CompileOptions {
    * instruction itself traps and nothing more is charged.
    */
   trapAtCodeEnd: boolean;
+  /**
+   * Emit a BOUNDARY handler at the start of every block that is a valid jump target, so that the compiled
+   * backend can hand control back to compiled code there.
+   */
+  boundaries?: boolean;
 }
 
 /**
@@ -276,8 +281,10 @@ export class CompiledCode {
     let chargeIndex = -1;
     let valid = this.code.isJumpTargetValid(pc) ? 1 : 0;
     let continuation = -1;
+    const boundaries = this.options.boundaries === true;
     this.code.walkBounded(pc, this.decoded, (ins) => {
       this.offsets[ins.pc] = this.length * 2 + valid;
+      if (boundaries && valid === 1) this.emit(ins.pc, word(H.BOUNDARY));
       valid = 0;
       if (stepTracing) this.emit(ins.pc, word(H.STEP));
       if (gasMetering) {

@@ -58,7 +58,7 @@ export function execute(vm: InterpreterInstance): Exit {
   let stView = mem.stackView;
   const roBase = mem.roBase;
   const roLen = mem.roLen;
-  const roView = mem.roView;
+  let roView = mem.roView;
 
   for (;;) {
     const w = W[i]!;
@@ -182,8 +182,21 @@ export function execute(vm: InterpreterInstance): Exit {
           vm.gas = gas;
           return vm.trap(cc.pcs[i]!);
         }
+        // Growing the heap may replace the memory's buffers (WebAssembly memory grows by reallocation).
+        rwBase = mem.rwBase;
+        rwLen = mem.rwLen;
+        rwView = mem.rwView;
+        stBase = mem.stackBase;
+        stLen = mem.stackLen;
+        stView = mem.stackView;
+        roView = mem.roView;
         i++;
         break;
+      case H.BOUNDARY:
+        vm.gas = gas;
+        vm.boundaryPc = cc.pcs[i]!;
+        vm.nextIndex = i;
+        return Exit.Boundary;
       case H.MEMSET: {
         vm.gas = gas;
         const exit = memset(vm, i);

@@ -48,6 +48,11 @@ export const enum H {
   /** r0 = destination, r1 = size register. */
   SBRK,
   MEMSET,
+  /**
+   * Start of a block where compiled code can take over (compiled backend only): exits with `Boundary` unless it
+   * is the first handler of the run.
+   */
+  BOUNDARY,
 
   // --- memory: r0 = value register (destination for loads, source for stores), r1 = base, x = offset ---
   LOAD_U8,

@@ -8,7 +8,7 @@ import { RETURN_TO_HOST_ADDRESS } from '../program/code-and-jump-table.js';
 import type { CompiledCode } from './compiled-code.js';
 import { execute } from './execute.js';
 import { H } from './handlers.js';
-import { Fault, type GuestMemory, StandardMemory } from './memory.js';
+import { Fault, type GuestMemory } from './memory.js';
 
 /** Why `run` returned. */
 export const enum Exit {
@@ -18,6 +18,8 @@ export const enum Exit {
   Segfault = 3,
   NotEnoughGas = 4,
   Step = 5,
+  /** Reached a block where compiled code can continue (compiled backend only); the block's pc is `boundaryPc`. */
+  Boundary = 6,
 }
 
 export const enum GasMode {
@@ -52,6 +54,8 @@ export class InterpreterInstance {
 
   /** Payload of the last interruption. */
   hostcall = 0;
+  /** Block start reached by a `Boundary` exit. */
+  boundaryPc = 0;
   segfaultPageAddress = 0;
   segfaultIsWriteProtected = false;
 
@@ -117,7 +121,8 @@ export class InterpreterInstance {
         if (this.gas < cost) return Exit.NotEnoughGas;
         this.gas -= cost;
       }
-      this.nextIndex = index;
+      // Entering at a block start: its boundary marker is not a reason to stop.
+      this.nextIndex = (this.compiled.words[index]! & 0xff) === H.BOUNDARY ? index + 1 : index;
       this.programCounter = pc;
       this.nextProgramCounter = NO_PC;
       this.nextProgramCounterChanged = false;
@@ -226,7 +231,7 @@ export class InterpreterInstance {
    */
   sbrk(d: number, s: number): boolean {
     const memory = this.memory;
-    if (!(memory instanceof StandardMemory)) return false;
+    if (!memory.isStandard) return false;
     let size: number;
     if (this.is64Bit) {
       // Sizes outside 0..u32::MAX become 0 (a query of the current top).

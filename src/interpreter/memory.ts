@@ -67,6 +67,19 @@ export abstract class GuestMemory {
 
   /** Approximate bytes of guest memory currently allocated (for tests and stats). */
   abstract residentBytes(): number;
+
+  /** Whether this memory has a heap and an aux region (standard memory; dynamic paging has neither). */
+  abstract readonly isStandard: boolean;
+  /** Current heap size in bytes. */
+  heapSize = 0;
+
+  /** Grows the heap like the `sbrk` instruction; returns the new heap top, or null. Standard memory only. */
+  sbrk(_size: number): number | null {
+    return null;
+  }
+
+  /** Makes `size` bytes (page aligned) of the aux region accessible. Standard memory only. */
+  setAccessibleAuxSize(_size: number): void {}
 }
 
 function viewOf(bytes: Uint8Array): DataView {
@@ -106,13 +119,13 @@ function loadPadded(bytes: Uint8Array, offset: number, size: number, memory: Gue
 
 /** The reference's standard memory: RO, RW + heap, stack and aux regions. */
 export class StandardMemory extends GuestMemory {
+  readonly isStandard = true;
   private rw: Uint8Array = EMPTY;
   /** Accessible RW size (grows with sbrk, page aligned). */
   private rwSize = 0;
   private stack: Uint8Array = EMPTY;
   private aux: Uint8Array = EMPTY;
   private accessibleAuxSize = 0;
-  heapSize = 0;
 
   constructor(
     map: MemoryMap,
@@ -154,7 +167,7 @@ export class StandardMemory extends GuestMemory {
     return this.accessibleAuxSize;
   }
 
-  setAccessibleAuxSize(size: number): void {
+  override setAccessibleAuxSize(size: number): void {
     this.accessibleAuxSize = size;
     if (this.aux.length > size) this.aux = this.aux.slice(0, size);
   }
@@ -241,7 +254,7 @@ export class StandardMemory extends GuestMemory {
   }
 
   /** Grows the heap by `size` bytes; returns the new heap top, or null if it does not fit. */
-  sbrk(size: number): number | null {
+  override sbrk(size: number): number | null {
     const newHeapSize = this.heapSize + size;
     if (newHeapSize > 0xffffffff || newHeapSize > this.map.maxHeapSize) return null;
     this.heapSize = newHeapSize;
@@ -359,6 +372,7 @@ interface Page {
 
 /** Dynamic paging: memory starts empty and the host maps pages; missing pages fault. */
 export class DynamicMemory extends GuestMemory {
+  readonly isStandard = false;
   private readonly pages = new Map<number, Page>();
   private readonly pageMask: number;
 

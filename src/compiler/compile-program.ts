@@ -1,0 +1,96 @@
+/**
+ * Compiles a whole program into one WebAssembly module in a single pass over its code: one function per region,
+ * helpers, and a dispatcher `run(block) → exit code` that calls region functions through a table indexed by block.
+ *
+ * The module is independent of any instance: memory and the `sbrk` host callback are imported, and the sizes that
+ * change at run time (the RW window with the heap, the accessible aux size) are mutable exported globals.
+ */
+import type { CostModel } from '../gas/cost-model.js';
+import type { Code } from '../isa/code.js';
+import type { JumpTable } from '../program/code-and-jump-table.js';
+import type { MemoryMap } from '../program/memory-map.js';
+import { analyzeProgram, type ProgramAnalysis } from './analysis.js';
+import { defineHelpers } from './helpers.js';
+import { computeLayout, WASM_PAGE_SIZE, type WasmLayout } from './layout.js';
+import { type EmitContext, RegionEmitter, regionLocals } from './region-emitter.js';
+import { ByteWriter } from './wasm/byte-writer.js';
+import { ModuleBuilder } from './wasm/module-builder.js';
+import { EMPTY_BLOCK, ValType, W } from './wasm/opcodes.js';
+
+export interface CompileInput {
+  code: Code;
+  jumpTable: JumpTable;
+  map: MemoryMap;
+  gas: 'none' | 'sync' | 'async';
+  costModel: CostModel;
+}
+
+/** The compiled program: WebAssembly bytes plus what instances need to drive them. */
+export interface CompiledProgram {
+  readonly wasm: Uint8Array;
+  readonly analysis: ProgramAnalysis;
+  readonly layout: WasmLayout;
+  /** Jump table entry → block index (-1 when the entry is not a valid jump target), written into each instance. */
+  readonly jumpTableBlocks: Int32Array;
+}
+
+export function compileProgram(input: CompileInput): CompiledProgram {
+  const { code, jumpTable, map } = input;
+  const wide = code.isa.is64Bit;
+  const analysis = analyzeProgram(code, input.costModel);
+  const layout = computeLayout(map, jumpTable.length);
+
+  const module = new ModuleBuilder();
+  module.importMemory('env', 'memory', Math.ceil(layout.initialBytes / WASM_PAGE_SIZE));
+  const sbrkImport = module.importFunction('env', 'sbrk', module.type([ValType.I32], [ValType.I32]));
+  const limit = (): number => module.global(ValType.I32, 0);
+  const rwLimitGlobals = [limit(), limit(), limit(), limit()] as const;
+  const auxLimitGlobals = [limit(), limit(), limit(), limit()] as const;
+  ['rw1', 'rw2', 'rw4', 'rw8'].forEach((name, i) => module.exportGlobal(name, rwLimitGlobals[i]!));
+  ['aux1', 'aux2', 'aux4', 'aux8'].forEach((name, i) => module.exportGlobal(name, auxLimitGlobals[i]!));
+  const helpers = defineHelpers(module);
+
+  const ctx: EmitContext = {
+    wide,
+    gas: input.gas,
+    map,
+    layout,
+    helpers,
+    sbrkImport,
+    rwLimitGlobals,
+    auxLimitGlobals,
+    jumpTableLength: jumpTable.length,
+    isJumpTargetValid: (pc) => code.isJumpTargetValid(pc),
+    blockAt: (pc) => analysis.blockAt[pc]!,
+  };
+
+  const regionType = module.type([ValType.I32], [ValType.I32]);
+  const locals = regionLocals(wide);
+  const regionFunctions: number[] = [];
+  for (const region of analysis.regions) {
+    const body = new RegionEmitter(ctx, region, analysis.blocks).emit();
+    regionFunctions.push(module.defineFunction(regionType, locals, body));
+  }
+
+  // run(block): call region functions until one returns a negative exit code.
+  const run = new ByteWriter(64);
+  run.byte(W.loop).byte(EMPTY_BLOCK);
+  run.byte(W.local_get).u32(0).byte(W.local_get).u32(0);
+  run.byte(W.call_indirect).u32(regionType).u32(0);
+  run.byte(W.local_tee).u32(0).byte(W.i32_const).i32(0).byte(W.i32_ge_s).byte(W.br_if).u32(0);
+  run.byte(W.end).byte(W.local_get).u32(0).byte(W.end);
+  module.exportFunction('run', module.defineFunction(regionType, [], run));
+
+  const table: number[] = [];
+  for (const region of analysis.regions) {
+    for (let b = region.first; b < region.end; b++) table.push(regionFunctions[region.index]!);
+  }
+  module.setTable(table);
+
+  const jumpTableBlocks = new Int32Array(jumpTable.length);
+  for (let i = 0; i < jumpTable.length; i++) {
+    const target = jumpTable.entries[i]!;
+    jumpTableBlocks[i] = code.isJumpTargetValid(target) ? analysis.blockAt[target]! : -1;
+  }
+  return { wasm: module.toBytes(), analysis, layout, jumpTableBlocks };
+}

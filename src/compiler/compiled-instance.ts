@@ -1,0 +1,169 @@
+/**
+ * An instance of the compiled backend. Compiled code runs from block starts; everything that begins in the middle
+ * of a block (resuming after `ecalli`, `memset`, a host entry mid-block, fall-throughs the compiled code does not
+ * handle) runs in the interpreter, which hands control back at the next block where compiled code can continue.
+ * Both share the WebAssembly memory; registers and gas are copied between them at each switch.
+ *
+ * The interpreter's program-counter state (inherited) stays the single source of truth for the host API, and
+ * compiled exits update it exactly as the interpreter would.
+ */
+import type { JumpTable } from '../program/code-and-jump-table.js';
+import type { CompiledCode } from '../interpreter/compiled-code.js';
+import { Exit, GasMode, InterpreterInstance, NO_PC } from '../interpreter/interpreter-instance.js';
+import type { CompiledProgram } from './compile-program.js';
+import { STATE } from './layout.js';
+import { ExitCode } from './region-emitter.js';
+import type { WasmGuestMemory } from './wasm-memory.js';
+
+interface CompiledExports {
+  run(block: number): number;
+  rw1: WebAssembly.Global;
+  rw2: WebAssembly.Global;
+  rw4: WebAssembly.Global;
+  rw8: WebAssembly.Global;
+  aux1: WebAssembly.Global;
+  aux2: WebAssembly.Global;
+  aux4: WebAssembly.Global;
+  aux8: WebAssembly.Global;
+}
+
+/** Result of {@link CompiledInstance.runCompiled} when the interpreter must continue. */
+const CONTINUE_IN_INTERPRETER = -1;
+
+export class CompiledInstance extends InterpreterInstance {
+  private readonly exports: CompiledExports;
+  private words: Int32Array;
+  private view: DataView;
+  /** Compiled block to resume at (after a sync out-of-gas at its start), or -1. */
+  private resumeBlock = -1;
+
+  constructor(
+    private readonly program: CompiledProgram,
+    wasmModule: WebAssembly.Module,
+    interpreterCode: CompiledCode,
+    private readonly wasmMemory: WasmGuestMemory,
+    jumpTable: JumpTable,
+    is64Bit: boolean,
+    gasMode: GasMode,
+  ) {
+    super(interpreterCode, wasmMemory, jumpTable, is64Bit, gasMode);
+    const instance = new WebAssembly.Instance(wasmModule, {
+      env: {
+        memory: wasmMemory.memory,
+        sbrk: (size: number): number => (wasmMemory.sbrk(size >>> 0) ?? 0) | 0,
+      },
+    });
+    this.exports = instance.exports as unknown as CompiledExports;
+    const e = this.exports;
+    wasmMemory.attach({ rw: [e.rw1, e.rw2, e.rw4, e.rw8], aux: [e.aux1, e.aux2, e.aux4, e.aux8] });
+    this.words = new Int32Array(wasmMemory.memory.buffer);
+    this.view = new DataView(wasmMemory.memory.buffer);
+    this.words.set(program.jumpTableBlocks, program.layout.jumpTableOffset >> 2);
+  }
+
+  /** Compiled block starting at `pc`, if compiled code may be entered there; otherwise -1. */
+  private entryBlock(pc: number): number {
+    const { analysis } = this.program;
+    if (pc < 0 || pc >= analysis.blockAt.length) return -1;
+    const block = analysis.blockAt[pc]!;
+    return block >= 0 && analysis.blocks[block]!.entry ? block : -1;
+  }
+
+  override run(): Exit {
+    for (;;) {
+      let exit: number;
+      if (this.nextProgramCounterChanged) {
+        this.resumeBlock = -1;
+        const pc = this.nextProgramCounter;
+        const block = this.entryBlock(pc);
+        if (block >= 0) {
+          this.programCounter = pc;
+          this.nextProgramCounter = NO_PC;
+          this.nextProgramCounterChanged = false;
+          this.chargeGasOnEntry = false;
+          exit = this.runCompiled(block);
+        } else {
+          exit = super.run();
+        }
+      } else if (this.resumeBlock >= 0) {
+        const block = this.resumeBlock;
+        this.resumeBlock = -1;
+        exit = this.runCompiled(block);
+      } else {
+        exit = super.run();
+      }
+      if (exit === Exit.Boundary) {
+        this.resumeBlock = this.entryBlock(this.boundaryPc);
+        continue;
+      }
+      if (exit !== CONTINUE_IN_INTERPRETER) return exit as Exit;
+    }
+  }
+
+  private syncViews(): void {
+    const buffer = this.wasmMemory.memory.buffer;
+    if (this.view.buffer !== buffer) {
+      this.words = new Int32Array(buffer);
+      this.view = new DataView(buffer);
+    }
+  }
+
+  /** Runs compiled code from a block; returns an exit, or CONTINUE_IN_INTERPRETER. */
+  private runCompiled(block: number): number {
+    this.syncViews();
+    const words = this.words;
+    const base = STATE.registers >> 2;
+    for (let r = 0; r < 13; r++) {
+      words[base + 2 * r] = this.lo[r]!;
+      words[base + 2 * r + 1] = this.hi[r]!;
+    }
+    const metered = this.gasMode !== GasMode.None;
+    if (metered) this.view.setBigInt64(STATE.gas, this.getGas(), true);
+
+    const code = this.exports.run(block);
+
+    this.syncViews();
+    const after = this.words;
+    for (let r = 0; r < 13; r++) {
+      this.lo[r] = after[base + 2 * r]!;
+      this.hi[r] = after[base + 2 * r + 1]!;
+    }
+    if (metered) this.setGas(this.view.getBigInt64(STATE.gas, true));
+    const pc = this.view.getUint32(STATE.exitPc, true);
+
+    switch (code) {
+      case ExitCode.Finished:
+        return this.finish();
+      case ExitCode.Trap:
+        return this.trap(pc);
+      case ExitCode.Ecalli:
+        this.programCounter = pc;
+        this.programCounterValid = true;
+        this.nextProgramCounter = this.view.getUint32(STATE.exitNextPc, true);
+        this.nextProgramCounterChanged = true;
+        this.hostcall = this.view.getUint32(STATE.exitHostcall, true);
+        return Exit.Ecalli;
+      case ExitCode.NotEnoughGas:
+        if (this.gasMode === GasMode.Async) {
+          this.programCounterValid = false;
+          this.nextProgramCounter = NO_PC;
+          this.nextProgramCounterChanged = true;
+        } else {
+          this.programCounter = pc;
+          this.programCounterValid = true;
+          this.nextProgramCounter = pc;
+          this.nextProgramCounterChanged = false;
+          this.resumeBlock = this.entryBlock(pc);
+        }
+        return Exit.NotEnoughGas;
+      case ExitCode.Fallback:
+        // Continue at `pc` in the interpreter, without charging the block again.
+        this.nextProgramCounter = pc;
+        this.nextProgramCounterChanged = true;
+        this.chargeGasOnEntry = false;
+        return CONTINUE_IN_INTERPRETER;
+      default:
+        throw new Error(`internal error: unexpected compiled exit code ${code}`);
+    }
+  }
+}

@@ -1,0 +1,152 @@
+/**
+ * Assembles a WebAssembly module from function bodies produced elsewhere. Only what the compiler needs: function
+ * types, an imported memory, imported functions, one funcref table filled by an active element segment, mutable
+ * globals, exports and code.
+ */
+import { ByteWriter } from './byte-writer.js';
+import { Section, ValType } from './opcodes.js';
+
+export interface FunctionType {
+  readonly params: readonly ValType[];
+  readonly results: readonly ValType[];
+}
+
+interface DefinedFunction {
+  readonly type: number;
+  /** Locals after the parameters, as (count, type) runs. */
+  readonly locals: readonly (readonly [number, ValType])[];
+  readonly body: ByteWriter;
+}
+
+export class ModuleBuilder {
+  private readonly types: FunctionType[] = [];
+  private readonly typeKeys = new Map<string, number>();
+  private readonly importedFunctions: { module: string; name: string; type: number }[] = [];
+  private readonly functions: DefinedFunction[] = [];
+  private readonly globals: { type: ValType; init: number }[] = [];
+  private readonly exports: { name: string; kind: 0 | 2 | 3; index: number }[] = [];
+  private table: readonly number[] | null = null;
+  private memoryImport: { module: string; name: string; minimumPages: number } | null = null;
+
+  /** Index of a function type, adding it if new. */
+  type(params: readonly ValType[], results: readonly ValType[]): number {
+    const key = `${params.join(',')}:${results.join(',')}`;
+    let index = this.typeKeys.get(key);
+    if (index === undefined) {
+      index = this.types.length;
+      this.types.push({ params, results });
+      this.typeKeys.set(key, index);
+    }
+    return index;
+  }
+
+  /** Imports a function; returns its function index. Call before defining functions. */
+  importFunction(module: string, name: string, type: number): number {
+    if (this.functions.length > 0) throw new Error('internal error: imports must come before defined functions');
+    this.importedFunctions.push({ module, name, type });
+    return this.importedFunctions.length - 1;
+  }
+
+  importMemory(module: string, name: string, minimumPages: number): void {
+    this.memoryImport = { module, name, minimumPages };
+  }
+
+  /** Index the next defined function will get. */
+  nextFunctionIndex(): number {
+    return this.importedFunctions.length + this.functions.length;
+  }
+
+  /** Defines a function; returns its function index. */
+  defineFunction(type: number, locals: readonly (readonly [number, ValType])[], body: ByteWriter): number {
+    this.functions.push({ type, locals, body });
+    return this.importedFunctions.length + this.functions.length - 1;
+  }
+
+  /** A mutable global with an i32/i64 constant initial value; returns its index. */
+  global(type: ValType, init = 0): number {
+    this.globals.push({ type, init });
+    return this.globals.length - 1;
+  }
+
+  exportFunction(name: string, index: number): void {
+    this.exports.push({ name, kind: 0, index });
+  }
+
+  exportGlobal(name: string, index: number): void {
+    this.exports.push({ name, kind: 3, index });
+  }
+
+  /** The funcref table (table 0), initialized with these function indices. */
+  setTable(functionIndices: readonly number[]): void {
+    this.table = functionIndices;
+  }
+
+  toBytes(): Uint8Array {
+    const out = new ByteWriter(1 << 16);
+    out.raw([0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00]);
+    const section = (id: Section, content: ByteWriter): void => {
+      out.byte(id).u32(content.length).append(content);
+    };
+
+    const types = new ByteWriter();
+    types.u32(this.types.length);
+    for (const { params, results } of this.types) {
+      types.byte(0x60).u32(params.length).raw(params).u32(results.length).raw(results);
+    }
+    section(Section.Type, types);
+
+    const imports = new ByteWriter();
+    imports.u32(this.importedFunctions.length + (this.memoryImport ? 1 : 0));
+    if (this.memoryImport) {
+      imports.name(this.memoryImport.module).name(this.memoryImport.name).byte(0x02).byte(0x00).u32(this.memoryImport.minimumPages);
+    }
+    for (const fn of this.importedFunctions) imports.name(fn.module).name(fn.name).byte(0x00).u32(fn.type);
+    section(Section.Import, imports);
+
+    const functions = new ByteWriter();
+    functions.u32(this.functions.length);
+    for (const fn of this.functions) functions.u32(fn.type);
+    section(Section.Function, functions);
+
+    if (this.table !== null) {
+      const table = new ByteWriter();
+      table.u32(1).byte(ValType.FuncRef).byte(0x00).u32(this.table.length);
+      section(Section.Table, table);
+    }
+
+    if (this.globals.length > 0) {
+      const globals = new ByteWriter();
+      globals.u32(this.globals.length);
+      for (const g of this.globals) {
+        globals.byte(g.type).byte(0x01);
+        if (g.type === ValType.I64) globals.byte(0x42).i64(g.init | 0, g.init < 0 ? -1 : 0);
+        else globals.byte(0x41).i32(g.init);
+        globals.byte(0x0b);
+      }
+      section(Section.Global, globals);
+    }
+
+    const exports = new ByteWriter();
+    exports.u32(this.exports.length);
+    for (const e of this.exports) exports.name(e.name).byte(e.kind).u32(e.index);
+    section(Section.Export, exports);
+
+    if (this.table !== null) {
+      const elements = new ByteWriter();
+      elements.u32(1).u32(0).byte(0x41).i32(0).byte(0x0b).u32(this.table.length);
+      for (const index of this.table) elements.u32(index);
+      section(Section.Element, elements);
+    }
+
+    const code = new ByteWriter(1 << 16);
+    code.u32(this.functions.length);
+    for (const fn of this.functions) {
+      const header = new ByteWriter(32);
+      header.u32(fn.locals.length);
+      for (const [count, type] of fn.locals) header.u32(count).byte(type);
+      code.u32(header.length + fn.body.length).append(header).append(fn.body);
+    }
+    section(Section.Code, code);
+    return out.toBytes();
+  }
+}

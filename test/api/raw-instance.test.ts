@@ -117,10 +117,11 @@ test('setGas accepts the whole i64 range and nothing beyond it', () => {
   assert.throws(() => instance.setGas(-(1n << 63n) - 1n), InvalidArgumentError);
 });
 
-test('the engine only offers the interpreter backend', () => {
+test('the engine defaults to the interpreter, offers the compiler, and rejects unknown backends', () => {
   assert.equal(new Engine().backend, 'interpreter');
   assert.equal(new Engine({ backend: 'interpreter' }).backend, 'interpreter');
-  assert.throws(() => new Engine({ backend: 'compiler' }), InvalidArgumentError);
+  assert.equal(new Engine({ backend: 'compiler' }).backend, 'compiler');
+  assert.throws(() => new Engine({ backend: 'jit' as 'compiler' }), InvalidArgumentError);
 });
 
 test('trapping preserves every register (explicit trap and invalid store)', () => {

@@ -1,4 +1,5 @@
-// Compiles sources and tests, then runs every test file with Node's built-in test runner.
+// Compiles sources and tests, then runs every test file with Node's built-in test runner. The VM behaviour suites
+// run once per backend (POLKAVM_TEST_BACKEND selects it; see test/helpers/backend.ts).
 import { spawnSync } from 'node:child_process';
 import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
@@ -21,4 +22,22 @@ const walk = (dir) => {
 walk('build/test');
 const filter = process.argv.slice(2);
 const selected = filter.length ? files.filter((f) => filter.some((x) => f.includes(x))) : files;
-run(process.execPath, ['--test', '--test-reporter=spec', ...selected]);
+/** Suites whose expectations must hold on every backend. */
+const BACKEND_SUITES = ['build/test/vm/', 'build/test/api/', 'build/test/examples/', 'build/test/guest/', 'build/test/conformance/'];
+const onCompiler = selected.filter((f) => BACKEND_SUITES.some((suite) => f.startsWith(suite)));
+const failures = [];
+const runSuite = (label, list, backend) => {
+  if (list.length === 0) return;
+  console.log(`\n# ${label} (backend: ${backend})`);
+  const result = spawnSync(process.execPath, ['--test', '--test-reporter=spec', ...list], {
+    stdio: 'inherit',
+    env: { ...process.env, POLKAVM_TEST_BACKEND: backend },
+  });
+  if (result.status !== 0) failures.push(`${label} on ${backend}`);
+};
+runSuite('all tests', selected, 'interpreter');
+runSuite('VM behaviour suites', onCompiler, 'compiler');
+if (failures.length > 0) {
+  console.error(`\nFailed: ${failures.join(', ')}`);
+  process.exit(1);
+}

@@ -195,6 +195,7 @@ export class Module {
         map: this.memoryMap,
         gas: this.gasMetering ?? 'none',
         costModel: this.costModel,
+        trapAtCodeEnd: this.trapAtCodeEnd,
       });
       this.wasm = { program, module: new WebAssembly.Module(program.wasm as Uint8Array<ArrayBuffer>) };
     }

@@ -1,59 +1,153 @@
 /**
- * One pass over the program: splits it into basic blocks (with their gas cost) and groups consecutive blocks into
- * regions, each compiled into one WebAssembly function.
+ * One pass over the program: splits it into blocks (with their gas cost and the registers they touch) and groups
+ * consecutive blocks into regions, each compiled into one WebAssembly function. Instructions are not kept: the
+ * emitter decodes each block again, which is cheaper than holding 100,000s of objects.
+ *
+ * Compiled blocks are the gas-metering basic blocks, additionally split after every `ecalli` so that execution can
+ * resume in compiled code after a host call. Such a continuation costs nothing on entry (its basic block was
+ * charged already) and is entered only when resuming.
  */
 import type { CostModel } from '../gas/cost-model.js';
 import { type Code, DecodedInstruction, ENDS_BLOCK } from '../isa/code.js';
+import { INSTRUCTIONS, INVALID, type OperandKind } from '../isa/instruction-table.js';
 
-/** A basic block: instructions from a block start through its terminator. */
-export interface Block {
-  readonly index: number;
-  readonly pc: number;
-  readonly instructions: readonly DecodedInstruction[];
-  /** Gas charged on entry. */
-  readonly cost: number;
-  /** Compiled code may be entered here (a valid jump target); other blocks run through the interpreter. */
-  readonly entry: boolean;
-}
-
-/** Consecutive blocks compiled into one function. */
-export interface Region {
-  readonly index: number;
-  readonly first: number;
-  /** One past the last block. */
-  readonly end: number;
+/** How compiled code may be entered at a block. */
+export const enum BlockEntry {
+  /** Only the interpreter runs this block (it is not a valid jump target). */
+  None = 0,
+  /** A basic block start: entered by jumps and by the host. */
+  Jump = 1,
+  /** The continuation after an `ecalli`: entered only when resuming after the host call. */
+  Resume = 2,
 }
 
 export interface ProgramAnalysis {
-  readonly blocks: readonly Block[];
-  readonly regions: readonly Region[];
+  /** Per block: code offset of its first instruction. */
+  readonly blockPc: Uint32Array;
+  /** Per block: gas charged on entry (0 for continuations). */
+  readonly blockCost: Uint32Array;
+  /** Per block: a {@link BlockEntry}. */
+  readonly blockEntry: Uint8Array;
+  /** Per block: bit r set if the block reads or writes register r; bit 13 + r if it writes register r. */
+  readonly blockRegisters: Uint32Array;
+  readonly blockCount: number;
+  /** Per region: index of its first block; the region ends where the next begins (or at blockCount). */
+  readonly regionFirst: Uint32Array;
+  readonly regionCount: number;
   /** Block index per code offset of a block start (-1 elsewhere); length code length + 1. */
   readonly blockAt: Int32Array;
 }
 
 /** Most blocks per region: bounds the size of each WebAssembly function (and so its compile time). */
-const MAX_REGION_BLOCKS = 48;
+const MAX_REGION_BLOCKS = 64;
+/** A region may end early at a call target once it has this many blocks, so functions tend to stay whole. */
+const MIN_REGION_BLOCKS = 12;
+
+/** Register fields an operand kind uses. */
+const FIELDS: Record<OperandKind, number> = {
+  argless: 0,
+  reg_imm: 1,
+  reg_imm_offset: 1,
+  reg_imm_imm: 1,
+  reg_reg_imm: 3,
+  reg_reg_offset: 3,
+  reg_reg_reg: 7,
+  offset: 0,
+  imm: 0,
+  imm_imm: 0,
+  reg_reg: 3,
+  reg_reg_imm_imm: 3,
+  reg_imm64: 1,
+};
+
+/** Whether the instruction writes its first register operand. */
+const WRITES_REG1: readonly boolean[] = INSTRUCTIONS.map((def) => {
+  const name = def.name;
+  if (name.startsWith('store') || name.startsWith('branch') || name === 'jump_indirect') return false;
+  return (FIELDS[def.kind] & 1) !== 0;
+});
+const FIELDS_BY_ID: readonly number[] = INSTRUCTIONS.map((def) => FIELDS[def.kind]);
+const ID = (name: string): number => INSTRUCTIONS.findIndex((def) => def.name === name);
+const MEMSET = ID('memset');
+const ECALLI = ID('ecalli');
+const LOAD_IMM_AND_JUMP = ID('load_imm_and_jump');
+
+const A0 = 7;
+const A2 = 9;
+
+function registerMask(ins: DecodedInstruction): number {
+  const id = ins.id;
+  if (id === INVALID) return 0;
+  const fields = FIELDS_BY_ID[id]!;
+  let mask = 0;
+  if (fields & 1) mask |= 1 << ins.reg1;
+  if (fields & 2) mask |= 1 << ins.reg2;
+  if (fields & 4) mask |= 1 << ins.reg3;
+  if (WRITES_REG1[id]) mask |= 1 << (13 + ins.reg1);
+  if (id === MEMSET) mask |= (0b111 << A0) | (1 << (13 + A0)) | (1 << (13 + A2));
+  return mask;
+}
 
 export function analyzeProgram(code: Code, costModel: CostModel): ProgramAnalysis {
-  const blocks: Block[] = [];
+  // At most one block per code byte, plus the implicit trap at the end.
+  const capacity = code.length + 2;
+  const blockPc = new Uint32Array(capacity);
+  const blockCost = new Uint32Array(capacity);
+  const blockEntry = new Uint8Array(capacity);
+  const blockRegisters = new Uint32Array(capacity);
   const blockAt = new Int32Array(code.length + 1).fill(-1);
+  const callTarget = new Uint8Array(code.length + 1);
   const costs = costModel.calculator(code);
-  let current: DecodedInstruction[] = [];
+  let count = 0;
+  let start = -1;
+  /** First compiled block of the current basic block. */
+  let basicFirst = 0;
+  let registers = 0;
+  const close = (): void => {
+    // The first part of a basic block is entered by jumps (if valid); later parts only by resuming.
+    const entry = count !== basicFirst ? BlockEntry.Resume : code.isJumpTargetValid(start) ? BlockEntry.Jump : BlockEntry.None;
+    blockPc[count] = start;
+    blockEntry[count] = entry;
+    blockRegisters[count] = registers;
+    if (start <= code.length) blockAt[start] = count;
+    count++;
+    registers = 0;
+  };
   code.walkAll(new DecodedInstruction(), (ins) => {
-    current.push(ins.clone());
+    if (start < 0) {
+      start = ins.pc;
+      basicFirst = count;
+    }
     costs.add(ins);
-    if (!ENDS_BLOCK[ins.id]) return;
-    const pc = current[0]!.pc;
-    const index = blocks.length;
-    if (pc <= code.length) blockAt[pc] = index;
-    blocks.push({ index, pc, instructions: current, cost: costs.finish(), entry: code.isJumpTargetValid(pc) });
-    current = [];
+    registers |= registerMask(ins);
+    const id = ins.id;
+    if (id === LOAD_IMM_AND_JUMP && ins.imm2 >>> 0 <= code.length) callTarget[ins.imm2 >>> 0] = 1;
+    if (ENDS_BLOCK[id]) {
+      close();
+      blockCost[basicFirst] = costs.finish();
+      start = -1;
+    } else if (id === ECALLI) {
+      close();
+      start = ins.nextPc;
+    }
   });
-  if (current.length > 0) throw new Error('internal error: the program does not end with a block terminator');
+  if (start >= 0) throw new Error('internal error: the program does not end with a block terminator');
 
-  const regions: Region[] = [];
-  for (let first = 0; first < blocks.length; first += MAX_REGION_BLOCKS) {
-    regions.push({ index: regions.length, first, end: Math.min(blocks.length, first + MAX_REGION_BLOCKS) });
+  // Regions: at most MAX_REGION_BLOCKS blocks; cut early at a call target when the region is big enough.
+  const firsts: number[] = [];
+  let size = 0;
+  for (let b = 0; b < count; b++) {
+    if (size === 0 || size >= MAX_REGION_BLOCKS || (size >= MIN_REGION_BLOCKS && callTarget[blockPc[b]!] === 1)) {
+      firsts.push(b);
+      size = 0;
+    }
+    size++;
   }
-  return { blocks, regions, blockAt };
+  const regionFirst = Uint32Array.from(firsts);
+  return { blockPc, blockCost, blockEntry, blockRegisters, blockCount: count, regionFirst, regionCount: regionFirst.length, blockAt };
+}
+
+/** One past the last block of region `r`. */
+export function regionEnd(analysis: ProgramAnalysis, r: number): number {
+  return r + 1 < analysis.regionCount ? analysis.regionFirst[r + 1]! : analysis.blockCount;
 }

@@ -9,9 +9,10 @@ import type { CostModel } from '../gas/cost-model.js';
 import type { Code } from '../isa/code.js';
 import type { JumpTable } from '../program/code-and-jump-table.js';
 import type { MemoryMap } from '../program/memory-map.js';
-import { analyzeProgram, type ProgramAnalysis } from './analysis.js';
+import { analyzeProgram, regionEnd, type ProgramAnalysis } from './analysis.js';
 import { defineHelpers } from './helpers.js';
-import { computeLayout, WASM_PAGE_SIZE, type WasmLayout } from './layout.js';
+import { computeLayout, ExitCode, WASM_PAGE_SIZE, type WasmLayout } from './layout.js';
+import { defineRuntime } from './runtime-helpers.js';
 import { type EmitContext, RegionEmitter, regionLocals } from './region-emitter.js';
 import { ByteWriter } from './wasm/byte-writer.js';
 import { ModuleBuilder } from './wasm/module-builder.js';
@@ -23,6 +24,7 @@ export interface CompileInput {
   map: MemoryMap;
   gas: 'none' | 'sync' | 'async';
   costModel: CostModel;
+  trapAtCodeEnd: boolean;
 }
 
 /** The compiled program: WebAssembly bytes plus what instances need to drive them. */
@@ -43,33 +45,22 @@ export function compileProgram(input: CompileInput): CompiledProgram {
   const module = new ModuleBuilder();
   module.importMemory('env', 'memory', Math.ceil(layout.initialBytes / WASM_PAGE_SIZE));
   const sbrkImport = module.importFunction('env', 'sbrk', module.type([ValType.I32], [ValType.I32]));
-  const limit = (): number => module.global(ValType.I32, 0);
-  const rwLimitGlobals = [limit(), limit(), limit(), limit()] as const;
-  const auxLimitGlobals = [limit(), limit(), limit(), limit()] as const;
-  ['rw1', 'rw2', 'rw4', 'rw8'].forEach((name, i) => module.exportGlobal(name, rwLimitGlobals[i]!));
-  ['aux1', 'aux2', 'aux4', 'aux8'].forEach((name, i) => module.exportGlobal(name, auxLimitGlobals[i]!));
   const helpers = defineHelpers(module);
-
-  const ctx: EmitContext = {
-    wide,
-    gas: input.gas,
-    map,
-    layout,
-    helpers,
-    sbrkImport,
-    rwLimitGlobals,
-    auxLimitGlobals,
-    jumpTableLength: jumpTable.length,
-    isJumpTargetValid: (pc) => code.isJumpTargetValid(pc),
-    blockAt: (pc) => analysis.blockAt[pc]!,
-  };
+  // Block index `blockCount` stands for "return to the host": its table entry finishes the run.
+  const finishBlock = analysis.blockCount;
+  const runtime = defineRuntime({ module, map, layout, wide, jumpTableLength: jumpTable.length, finishBlock });
+  const ctx: EmitContext = { code, analysis, wide, gas: input.gas, map, layout, helpers, runtime, sbrkImport, trapAtCodeEnd: input.trapAtCodeEnd };
 
   const regionType = module.type([ValType.I32], [ValType.I32]);
   const locals = regionLocals(wide);
   const regionFunctions: number[] = [];
-  for (const region of analysis.regions) {
-    const body = new RegionEmitter(ctx, region, analysis.blocks).emit();
-    regionFunctions.push(module.defineFunction(regionType, locals, body));
+  // All bodies go into one buffer; sized generously up front to avoid regrowth.
+  const bodies = new ByteWriter(code.length * 24 + 4096);
+  const emitter = new RegionEmitter(ctx);
+  for (let r = 0; r < analysis.regionCount; r++) {
+    const start = bodies.length;
+    emitter.emit(r, bodies);
+    regionFunctions.push(module.defineFunctionRange(regionType, locals, bodies, start, bodies.length));
   }
 
   // run(block): call region functions until one returns a negative exit code.
@@ -81,16 +72,18 @@ export function compileProgram(input: CompileInput): CompiledProgram {
   run.byte(W.end).byte(W.local_get).u32(0).byte(W.end);
   module.exportFunction('run', module.defineFunction(regionType, [], run));
 
-  const table: number[] = [];
-  for (const region of analysis.regions) {
-    for (let b = region.first; b < region.end; b++) table.push(regionFunctions[region.index]!);
+  const finish = new ByteWriter(8).byte(W.i32_const).i32(ExitCode.Finished).byte(W.end);
+  const table: number[] = new Array<number>(analysis.blockCount + 1);
+  for (let r = 0; r < analysis.regionCount; r++) {
+    for (let b = analysis.regionFirst[r]!; b < regionEnd(analysis, r); b++) table[b] = regionFunctions[r]!;
   }
+  table[finishBlock] = module.defineFunction(regionType, [], finish);
   module.setTable(table);
 
   const jumpTableBlocks = new Int32Array(jumpTable.length);
   for (let i = 0; i < jumpTable.length; i++) {
     const target = jumpTable.entries[i]!;
-    jumpTableBlocks[i] = code.isJumpTargetValid(target) ? analysis.blockAt[target]! : -1;
+    jumpTableBlocks[i] = target < code.length && code.isJumpTargetValid(target) ? analysis.blockAt[target]! : -1;
   }
   return { wasm: module.toBytes(), analysis, layout, jumpTableBlocks };
 }

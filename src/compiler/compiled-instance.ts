@@ -11,8 +11,8 @@ import type { JumpTable } from '../program/code-and-jump-table.js';
 import type { CompiledCode } from '../interpreter/compiled-code.js';
 import { Exit, GasMode, InterpreterInstance, NO_PC } from '../interpreter/interpreter-instance.js';
 import type { CompiledProgram } from './compile-program.js';
-import { STATE } from './layout.js';
-import { ExitCode } from './region-emitter.js';
+import { BlockEntry } from './analysis.js';
+import { ExitCode, STATE } from './layout.js';
 import type { WasmGuestMemory } from './wasm-memory.js';
 
 interface CompiledExports {
@@ -36,6 +36,8 @@ export class CompiledInstance extends InterpreterInstance {
   private view: DataView;
   /** Compiled block to resume at (after a sync out-of-gas at its start), or -1. */
   private resumeBlock = -1;
+  /** The next run starts in the interpreter (after a fallback exit from compiled code). */
+  private interpretNext = false;
 
   constructor(
     private readonly program: CompiledProgram,
@@ -61,21 +63,30 @@ export class CompiledInstance extends InterpreterInstance {
     this.words.set(program.jumpTableBlocks, program.layout.jumpTableOffset >> 2);
   }
 
-  /** Compiled block starting at `pc`, if compiled code may be entered there; otherwise -1. */
-  private entryBlock(pc: number): number {
+  /**
+   * Compiled block starting at `pc`, if compiled code may be entered there; otherwise -1. Continuations after an
+   * `ecalli` are entered only when resuming, as their basic block was charged already.
+   */
+  private entryBlock(pc: number, resuming: boolean): number {
     const { analysis } = this.program;
     if (pc < 0 || pc >= analysis.blockAt.length) return -1;
     const block = analysis.blockAt[pc]!;
-    return block >= 0 && analysis.blocks[block]!.entry ? block : -1;
+    if (block < 0) return -1;
+    const entry = analysis.blockEntry[block];
+    return entry === BlockEntry.Jump || (resuming && entry === BlockEntry.Resume) ? block : -1;
   }
 
   override run(): Exit {
     for (;;) {
       let exit: number;
-      if (this.nextProgramCounterChanged) {
+      if (this.interpretNext) {
+        // The compiled code handed this work to the interpreter: never straight back.
+        this.interpretNext = false;
+        exit = super.run();
+      } else if (this.nextProgramCounterChanged) {
         this.resumeBlock = -1;
         const pc = this.nextProgramCounter;
-        const block = this.entryBlock(pc);
+        const block = this.entryBlock(pc, !this.chargeGasOnEntry);
         if (block >= 0) {
           this.programCounter = pc;
           this.nextProgramCounter = NO_PC;
@@ -93,7 +104,7 @@ export class CompiledInstance extends InterpreterInstance {
         exit = super.run();
       }
       if (exit === Exit.Boundary) {
-        this.resumeBlock = this.entryBlock(this.boundaryPc);
+        this.resumeBlock = this.entryBlock(this.boundaryPc, false);
         continue;
       }
       if (exit !== CONTINUE_IN_INTERPRETER) return exit as Exit;
@@ -149,18 +160,24 @@ export class CompiledInstance extends InterpreterInstance {
           this.nextProgramCounter = NO_PC;
           this.nextProgramCounterChanged = true;
         } else {
+          // The block's cost was subtracted before the check; a sync out-of-gas leaves it uncharged.
+          const block = this.program.analysis.blockAt[pc]!;
+          this.setGas(this.getGas() + BigInt(this.program.analysis.blockCost[block]!));
           this.programCounter = pc;
           this.programCounterValid = true;
           this.nextProgramCounter = pc;
           this.nextProgramCounterChanged = false;
-          this.resumeBlock = this.entryBlock(pc);
+          this.resumeBlock = this.entryBlock(pc, false);
         }
         return Exit.NotEnoughGas;
       case ExitCode.Fallback:
-        // Continue at `pc` in the interpreter, without charging the block again.
+      case ExitCode.FallbackCharged:
+        // Continue at `pc` in the interpreter; a block the compiled code charged is not charged again.
+        this.skipEntryCharge = code === ExitCode.FallbackCharged;
         this.nextProgramCounter = pc;
         this.nextProgramCounterChanged = true;
         this.chargeGasOnEntry = false;
+        this.interpretNext = true;
         return CONTINUE_IN_INTERPRETER;
       default:
         throw new Error(`internal error: unexpected compiled exit code ${code}`);

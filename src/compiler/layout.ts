@@ -20,8 +20,22 @@ export const STATE = {
   exitNextPc: 116,
   /** Host call number of an `ecalli`. */
   exitHostcall: 120,
+  /** The {@link ExitCode} of an exit raised by a helper function. */
+  exitCode: 124,
   size: 256,
 } as const;
+
+/** Results of compiled code: a block index (continue there) or one of these negative exit codes. */
+export const enum ExitCode {
+  Finished = -1,
+  Trap = -2,
+  Ecalli = -3,
+  NotEnoughGas = -4,
+  /** Continue in the interpreter at `exitPc` (work the compiled code does not do), charging its block. */
+  Fallback = -5,
+  /** Continue in the interpreter at `exitPc`, whose block the compiled code has charged already. */
+  FallbackCharged = -6,
+}
 
 export interface WasmLayout {
   /** Jump table entry i → block index (or -1), i32 each. */

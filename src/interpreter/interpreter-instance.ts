@@ -49,6 +49,8 @@ export class InterpreterInstance {
   nextProgramCounter = NO_PC;
   nextProgramCounterChanged = true;
   chargeGasOnEntry = true;
+  /** The next entry, if at a block start, does not charge that block (it was charged by compiled code). */
+  skipEntryCharge = false;
   /** Handler index to resume at. */
   nextIndex = 0;
 
@@ -122,7 +124,11 @@ export class InterpreterInstance {
         this.gas -= cost;
       }
       // Entering at a block start: its boundary marker is not a reason to stop.
-      this.nextIndex = (this.compiled.words[index]! & 0xff) === H.BOUNDARY ? index + 1 : index;
+      const words = this.compiled.words;
+      let next = (words[index]! & 0xff) === H.BOUNDARY ? index + 1 : index;
+      if (this.skipEntryCharge && (words[next]! & 0xff) === H.CHARGE_GAS) next++;
+      this.skipEntryCharge = false;
+      this.nextIndex = next;
       this.programCounter = pc;
       this.nextProgramCounter = NO_PC;
       this.nextProgramCounterChanged = false;

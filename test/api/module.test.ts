@@ -1,11 +1,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Module, type GasMeteringKind } from '../../src/api/module.js';
-import { Engine } from '../../src/api/engine.js';
 import { InvalidArgumentError, ModuleError } from '../../src/errors.js';
 import { JumpTable } from '../../src/program/code-and-jump-table.js';
 import { ProgramBlob, ProgramSymbol } from '../../src/program/program-blob.js';
 import { asm, buildProgram, moduleOf, Reg, startAt, withCode, withIsa, type TestInstruction } from '../helpers/program.js';
+import { testEngine } from '../helpers/backend.js';
 
 const { A0, A1 } = Reg;
 
@@ -155,7 +155,7 @@ function blobWith(parts: { exports?: { name: string; pc: number }[]; jumpTable?:
 }
 
 test('strict mode rejects duplicate exports, out-of-range exports and jump table entries, and invalid imports', () => {
-  const engine = new Engine();
+  const engine = testEngine();
   const cases: [what: string, blob: ProgramBlob][] = [
     ['duplicate export', blobWith({ exports: [{ name: 'main', pc: 0 }, { name: 'main', pc: 0 }] })],
     ['out-of-range export', blobWith({ exports: [{ name: 'main', pc: 2 }] })],
@@ -184,7 +184,7 @@ test('without strict mode the first of duplicate exports wins and bad jump table
 
 test('modules can be created from serialized bytes as well as from a parsed blob', () => {
   const program = buildProgram({ isa: 'latest64', code: [asm.loadImm(A0, 42), asm.ret()] });
-  const module = Module.fromBlob(new Engine(), program.blob.toBytes());
+  const module = Module.fromBlob(testEngine(), program.blob.toBytes());
   assert.equal(module.is64Bit, true);
   const instance = startAt(module);
   assert.equal(instance.run().kind, 'finished');

@@ -2,9 +2,9 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { assemble } from '../../src/asm/assembler.js';
-import { Engine } from '../../src/api/engine.js';
 import { Linker } from '../../src/api/linker.js';
 import { Module } from '../../src/api/module.js';
+import { testEngine } from '../helpers/backend.js';
 
 const dir = 'examples/hello-world';
 
@@ -14,7 +14,7 @@ test('the checked-in hello-world blob is exactly what its source assembles to', 
 });
 
 test('hello-world greets through ext_stdout and returns the sum of its arguments', () => {
-  const module = Module.fromBlob(new Engine(), readFileSync(`${dir}/hello-world.polkavm`), { gasMetering: 'sync' });
+  const module = Module.fromBlob(testEngine(), readFileSync(`${dir}/hello-world.polkavm`), { gasMetering: 'sync' });
   let printed = '';
   const instance = new Linker()
     .define('ext_stdout', (caller, pointer, length) => {

@@ -5,7 +5,7 @@
  *
  * Deliberately independent of the assembler in src/asm/.
  */
-import { Engine } from '../../src/api/engine.js';
+import { testEngine } from './backend.js';
 import { Module, type ModuleOptions } from '../../src/api/module.js';
 import type { RawInstance } from '../../src/api/raw-instance.js';
 import type { Interrupt } from '../../src/api/interrupt.js';
@@ -147,7 +147,7 @@ export function withIsa(blob: ProgramBlob, isa: InstructionSetKind): ProgramBlob
   return ProgramBlob.fromParts({ ...blob.toParts(), isa: INSTRUCTION_SETS[isa] });
 }
 
-const ENGINE = new Engine();
+const ENGINE = testEngine();
 
 /** Creates a module from a blob (or spec) with the interpreter engine. */
 export function moduleOf(program: ProgramBlob | BuiltProgram, options: ModuleOptions = {}): Module {

@@ -39,6 +39,20 @@ export class ByteWriter {
     return this;
   }
 
+  /** Makes room for `extra` more bytes (avoids repeated growth before a large write). */
+  reserveExtra(extra: number): this {
+    this.reserve(extra);
+    return this;
+  }
+
+  /** Appends bytes [start, end) of another writer. */
+  appendRange(other: ByteWriter, start: number, end: number): this {
+    this.reserve(end - start);
+    this.bytes.set(other.bytes.subarray(start, end), this.length);
+    this.length += end - start;
+    return this;
+  }
+
   /** Appends another writer's content. */
   append(other: ByteWriter): this {
     this.reserve(other.length);

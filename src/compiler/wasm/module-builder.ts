@@ -15,7 +15,10 @@ interface DefinedFunction {
   readonly type: number;
   /** Locals after the parameters, as (count, type) runs. */
   readonly locals: readonly (readonly [number, ValType])[];
-  readonly body: ByteWriter;
+  /** The body: bytes [start, end) of `writer` (bodies of many functions may share one writer). */
+  readonly writer: ByteWriter;
+  readonly start: number;
+  readonly end: number;
 }
 
 export class ModuleBuilder {
@@ -56,9 +59,14 @@ export class ModuleBuilder {
     return this.importedFunctions.length + this.functions.length;
   }
 
-  /** Defines a function; returns its function index. */
+  /** Defines a function whose body is all of `body`; returns its function index. */
   defineFunction(type: number, locals: readonly (readonly [number, ValType])[], body: ByteWriter): number {
-    this.functions.push({ type, locals, body });
+    return this.defineFunctionRange(type, locals, body, 0, body.length);
+  }
+
+  /** Defines a function whose body is bytes [start, end) of `writer`; returns its function index. */
+  defineFunctionRange(type: number, locals: readonly (readonly [number, ValType])[], writer: ByteWriter, start: number, end: number): number {
+    this.functions.push({ type, locals, writer, start, end });
     return this.importedFunctions.length + this.functions.length - 1;
   }
 
@@ -138,15 +146,22 @@ export class ModuleBuilder {
       section(Section.Element, elements);
     }
 
-    const code = new ByteWriter(1 << 16);
-    code.u32(this.functions.length);
-    for (const fn of this.functions) {
-      const header = new ByteWriter(32);
+    // The code section dominates; write it straight into the output from the body buffers.
+    const headers = this.functions.map((fn) => {
+      const header = new ByteWriter(16);
       header.u32(fn.locals.length);
       for (const [count, type] of fn.locals) header.u32(count).byte(type);
-      code.u32(header.length + fn.body.length).append(header).append(fn.body);
-    }
-    section(Section.Code, code);
+      const size = header.length + (fn.end - fn.start);
+      return { header, size, prefix: new ByteWriter(5).u32(size) };
+    });
+    const count = new ByteWriter(5).u32(this.functions.length);
+    const codeLength = headers.reduce((sum, h) => sum + h.prefix.length + h.size, count.length);
+    out.reserveExtra(codeLength + 16);
+    out.byte(Section.Code).u32(codeLength).append(count);
+    this.functions.forEach((fn, i) => {
+      const h = headers[i]!;
+      out.append(h.prefix).append(h.header).appendRange(fn.writer, fn.start, fn.end);
+    });
     return out.toBytes();
   }
 }

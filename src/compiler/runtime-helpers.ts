@@ -1,0 +1,227 @@
+/**
+ * WebAssembly functions shared by all region functions of a program: the rare paths kept out of line so that the
+ * inline code stays small.
+ *
+ * - Exits (`trapAt`, `outOfGas`, `fallbackAt`, `ecalli`) record the exit in the state area; the caller then
+ *   branches to its exit path, which reads the exit code back.
+ * - Slow memory accesses try every region of the guest address space; on failure they record a trap and set the
+ *   `fault` global, which the caller tests right after the call.
+ * - `resolveJump` maps a dynamic jump address to a block index through the jump table.
+ */
+import { RETURN_TO_HOST_ADDRESS } from '../program/code-and-jump-table.js';
+import type { MemoryMap } from '../program/memory-map.js';
+import { ExitCode, STATE, type WasmLayout } from './layout.js';
+import { LOAD_KIND_COUNT, LOAD_KIND_SIZE, LoadKind } from './recipes.js';
+import { ByteWriter } from './wasm/byte-writer.js';
+import type { ModuleBuilder } from './wasm/module-builder.js';
+import { EMPTY_BLOCK, ValType, W } from './wasm/opcodes.js';
+
+export interface RuntimeFunctions {
+  /** Global (i32) set to 1 by a slow access or jump that failed. */
+  readonly fault: number;
+  /** Mutable globals: exclusive limits on `address - start` of the RW / aux windows, per access size 1/2/4/8. */
+  readonly rwLimit: readonly number[];
+  readonly auxLimit: readonly number[];
+  /** `(pc)`: records a trap at pc. */
+  readonly trapAt: number;
+  /** `(pc)`: records running out of gas at the block starting at pc. */
+  readonly outOfGas: number;
+  /** `(pc)`: records that the interpreter must continue at pc, charging its block. */
+  readonly fallbackAt: number;
+  /** `(pc)`: records that the interpreter must continue at pc, inside a block charged already. */
+  readonly fallbackChargedAt: number;
+  /** `(pc, nextPc, hostcall)`: records a host call. */
+  readonly ecalli: number;
+  /** Per {@link LoadKind}: `(address, pc) → value`. */
+  readonly slowLoad: readonly number[];
+  /** Per access size index (1, 2, 4, 8 → 0..3): `(address, value, pc)`. */
+  readonly slowStore: readonly number[];
+  /** `(address, pc) → block`: the block a dynamic jump goes to; `finishBlock` for the return-to-host address. */
+  readonly resolveJump: number;
+}
+
+export const SIZE_INDEX: Readonly<Record<number, number>> = { 1: 0, 2: 1, 4: 2, 8: 3 };
+
+/** The WebAssembly load opcode producing a register value of the program's width. */
+export function loadOpcode(kind: LoadKind, wide: boolean): W {
+  const ops64 = [W.i64_load8_u, W.i64_load8_s, W.i64_load16_u, W.i64_load16_s, W.i64_load32_u, W.i64_load32_s, W.i64_load];
+  const ops32 = [W.i32_load8_u, W.i32_load8_s, W.i32_load16_u, W.i32_load16_s, W.i32_load, W.i32_load, W.i32_load];
+  return (wide ? ops64 : ops32)[kind]!;
+}
+
+export function storeOpcode(size: number, wide: boolean): W {
+  const index = SIZE_INDEX[size]!;
+  return (wide ? [W.i64_store8, W.i64_store16, W.i64_store32, W.i64_store] : [W.i32_store8, W.i32_store16, W.i32_store, W.i32_store])[index]!;
+}
+
+/** A guest address range and where it lives in WebAssembly memory. */
+interface Region {
+  readonly start: number;
+  readonly base: number;
+  /** Constant exclusive limit on `address - start`, or a global holding it. */
+  readonly limit: number;
+  readonly global: number | null;
+}
+
+export interface RuntimeInput {
+  readonly module: ModuleBuilder;
+  readonly map: MemoryMap;
+  readonly layout: WasmLayout;
+  readonly wide: boolean;
+  readonly jumpTableLength: number;
+  /** Block index returned for a jump to the return-to-host address. */
+  readonly finishBlock: number;
+}
+
+function fn(build: (w: ByteWriter) => void): ByteWriter {
+  const w = new ByteWriter(128);
+  build(w);
+  w.byte(W.end);
+  return w;
+}
+
+/** Emits `state[offset] = local` (i32). */
+function storeLocal(w: ByteWriter, offset: number, local: number): void {
+  w.byte(W.i32_const).i32(0).byte(W.local_get).u32(local).byte(W.i32_store).u32(2).u32(offset);
+}
+
+function storeCode(w: ByteWriter, code: ExitCode): void {
+  w.byte(W.i32_const).i32(0).byte(W.i32_const).i32(code).byte(W.i32_store).u32(2).u32(STATE.exitCode);
+}
+
+/** `if ((address - start) <u limit) { <hit with the offset in local `off`> }` */
+function tryRegion(w: ByteWriter, region: Region, address: number, off: number, hit: () => void): void {
+  w.byte(W.local_get).u32(address).byte(W.i32_const).i32(region.start).byte(W.i32_sub).byte(W.local_tee).u32(off);
+  if (region.global === null) w.byte(W.i32_const).i32(region.limit);
+  else w.byte(W.global_get).u32(region.global);
+  w.byte(W.i32_lt_u).byte(W.if).byte(EMPTY_BLOCK);
+  hit();
+  w.byte(W.end);
+}
+
+export function defineRuntime(input: RuntimeInput): RuntimeFunctions {
+  const { module, map, layout, wide } = input;
+  const vt = wide ? ValType.I64 : ValType.I32;
+  const fault = module.global(ValType.I32, 0);
+  const limitGlobals = (prefix: string): number[] =>
+    [1, 2, 4, 8].map((size) => {
+      const g = module.global(ValType.I32, 0);
+      module.exportGlobal(`${prefix}${size}`, g);
+      return g;
+    });
+  const rwLimit = limitGlobals('rw');
+  const auxLimit = limitGlobals('aux');
+
+  const i32 = ValType.I32;
+  const trapAt = module.defineFunction(
+    module.type([i32], []),
+    [],
+    fn((w) => {
+      storeLocal(w, STATE.exitPc, 0);
+      storeCode(w, ExitCode.Trap);
+      w.byte(W.i32_const).i32(1).byte(W.global_set).u32(fault);
+    }),
+  );
+  const recordAt = (code: ExitCode): number =>
+    module.defineFunction(
+      module.type([i32], []),
+      [],
+      fn((w) => {
+        storeLocal(w, STATE.exitPc, 0);
+        storeCode(w, code);
+      }),
+    );
+  const outOfGas = recordAt(ExitCode.NotEnoughGas);
+  const fallbackAt = recordAt(ExitCode.Fallback);
+  const fallbackChargedAt = recordAt(ExitCode.FallbackCharged);
+  const ecalli = module.defineFunction(
+    module.type([i32, i32, i32], []),
+    [],
+    fn((w) => {
+      storeLocal(w, STATE.exitPc, 0);
+      storeLocal(w, STATE.exitNextPc, 1);
+      storeLocal(w, STATE.exitHostcall, 2);
+      storeCode(w, ExitCode.Ecalli);
+    }),
+  );
+
+  const regions = (size: number, write: boolean): Region[] => {
+    const s = SIZE_INDEX[size]!;
+    const constant = (start: number, base: number, length: number): Region => ({ start, base, limit: Math.max(0, length - size + 1), global: null });
+    const all: Region[] = [
+      { start: map.rwDataAddress, base: layout.rwBase, limit: 0, global: rwLimit[s]! },
+      constant(map.stackAddressLow, layout.stackBase, map.stackSize),
+    ];
+    if (!write) {
+      all.push(constant(map.roDataAddress, layout.roBase, map.roDataSize));
+      all.push({ start: map.auxDataAddress, base: layout.auxBase, limit: 0, global: auxLimit[s]! });
+    }
+    return all.filter((region) => region.global !== null || region.limit > 0);
+  };
+
+  const zero = (w: ByteWriter): void => {
+    if (wide) w.byte(W.i64_const).i32(0);
+    else w.byte(W.i32_const).i32(0);
+  };
+
+  const loadType = module.type([i32, i32], [vt]);
+  const slowLoad: number[] = [];
+  for (let kind = 0; kind < LOAD_KIND_COUNT; kind++) {
+    const op = loadOpcode(kind as LoadKind, wide);
+    slowLoad.push(
+      module.defineFunction(
+        loadType,
+        [[1, i32]],
+        fn((w) => {
+          for (const region of regions(LOAD_KIND_SIZE[kind]!, false)) {
+            tryRegion(w, region, 0, 2, () => {
+              w.byte(W.local_get).u32(2).byte(op).u32(0).u32(region.base).byte(W.return);
+            });
+          }
+          w.byte(W.local_get).u32(1).byte(W.call).u32(trapAt);
+          zero(w);
+        }),
+      ),
+    );
+  }
+
+  const storeType = module.type([i32, vt, i32], []);
+  const slowStore = [1, 2, 4, 8].map((size) => {
+    const op = storeOpcode(size, wide);
+    return module.defineFunction(
+      storeType,
+      [[1, i32]],
+      fn((w) => {
+        for (const region of regions(size, true)) {
+          tryRegion(w, region, 0, 3, () => {
+            w.byte(W.local_get).u32(3).byte(W.local_get).u32(1).byte(op).u32(0).u32(region.base).byte(W.return);
+          });
+        }
+        w.byte(W.local_get).u32(2).byte(W.call).u32(trapAt);
+      }),
+    );
+  });
+
+  const resolveJump = module.defineFunction(
+    module.type([i32, i32], [i32]),
+    [[1, i32]],
+    fn((w) => {
+      const failIf = (): void => {
+        w.byte(W.if).byte(EMPTY_BLOCK).byte(W.local_get).u32(1).byte(W.call).u32(trapAt).byte(W.i32_const).i32(0).byte(W.return).byte(W.end);
+      };
+      w.byte(W.local_get).u32(0).byte(W.i32_const).i32(RETURN_TO_HOST_ADDRESS | 0).byte(W.i32_eq);
+      w.byte(W.if).byte(EMPTY_BLOCK).byte(W.i32_const).i32(input.finishBlock).byte(W.return).byte(W.end);
+      // entry = address / 2 - 1; valid when the address is even, non-zero and the entry is in range.
+      w.byte(W.local_get).u32(0).byte(W.i32_const).i32(1).byte(W.i32_and);
+      w.byte(W.local_get).u32(0).byte(W.i32_const).i32(1).byte(W.i32_shr_u).byte(W.i32_const).i32(1).byte(W.i32_sub).byte(W.local_tee).u32(2);
+      w.byte(W.i32_const).i32(input.jumpTableLength).byte(W.i32_ge_u).byte(W.i32_or);
+      failIf();
+      w.byte(W.local_get).u32(2).byte(W.i32_const).i32(2).byte(W.i32_shl).byte(W.i32_load).u32(2).u32(layout.jumpTableOffset).byte(W.local_tee).u32(2);
+      w.byte(W.i32_const).i32(0).byte(W.i32_lt_s);
+      failIf();
+      w.byte(W.local_get).u32(2);
+    }),
+  );
+
+  return { fault, rwLimit, auxLimit, trapAt, outOfGas, fallbackAt, fallbackChargedAt, ecalli, slowLoad, slowStore, resolveJump };
+}

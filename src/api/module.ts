@@ -183,7 +183,7 @@ export class Module {
 
   /** Whether instances run compiled code (the compiler backend, and no step tracing). */
   get usesCompiler(): boolean {
-    return this.engine.backend === 'compiler' && !this.stepTracing && !this.dynamicPaging;
+    return this.engine.backend === 'compiler' && !this.stepTracing;
   }
 
   /** @internal The WebAssembly translation of the program, compiled on first use and shared by all instances. */
@@ -196,6 +196,7 @@ export class Module {
         gas: this.gasMetering ?? 'none',
         costModel: this.costModel,
         trapAtCodeEnd: this.trapAtCodeEnd,
+        dynamicPaging: this.dynamicPaging,
       });
       this.wasm = { program, module: new WebAssembly.Module(program.wasm as Uint8Array<ArrayBuffer>) };
     }

@@ -4,10 +4,13 @@
  */
 import { InvalidArgumentError, MemoryAccessError, PolkaVMError } from '../errors.js';
 import { Exit, InterpreterInstance, NO_PC } from '../interpreter/interpreter-instance.js';
-import { DynamicMemory, StandardMemory, type GuestMemory, type MemoryProtection } from '../interpreter/memory.js';
+import { DynamicMemory } from '../interpreter/dynamic-memory.js';
+import { StandardMemory, type GuestMemory, type MemoryProtection } from '../interpreter/memory.js';
 import { warmUpInterpreter } from '../interpreter/warm-up.js';
 import { CompiledInstance } from '../compiler/compiled-instance.js';
 import { WasmGuestMemory } from '../compiler/wasm-memory.js';
+import { WASM_PAGE_SIZE } from '../compiler/layout.js';
+import { WasmPageStore } from '../compiler/wasm-page-store.js';
 import { ARGUMENT_REGISTERS, REGISTER_COUNT, Reg } from '../isa/registers.js';
 import { RETURN_TO_HOST_ADDRESS } from '../program/code-and-jump-table.js';
 import { FINISHED, NOT_ENOUGH_GAS, STEP, TRAP, type Interrupt } from './interrupt.js';
@@ -48,9 +51,17 @@ export class RawInstance {
     const blob = module.blob;
     if (module.usesCompiler) {
       const { program, module: wasmModule } = module.compiledWasm();
-      const memory = new WasmGuestMemory(map, program.layout, blob.roData, blob.rwData);
-      this.memory = memory;
-      this.vm = new CompiledInstance(program, wasmModule, module.boundaryCompiled(), memory, blob.jumpTable, blob.is64Bit, module.gasMode());
+      const { layout } = program;
+      let wasmMemory: WebAssembly.Memory;
+      if (module.dynamicPaging) {
+        wasmMemory = new WebAssembly.Memory({ initial: Math.ceil(layout.initialBytes / WASM_PAGE_SIZE) });
+        this.memory = new DynamicMemory(map, new WasmPageStore(wasmMemory, layout.pageDirectory, map.pageSize));
+      } else {
+        const memory = new WasmGuestMemory(map, layout, blob.roData, blob.rwData);
+        wasmMemory = memory.memory;
+        this.memory = memory;
+      }
+      this.vm = new CompiledInstance(program, wasmModule, module.boundaryCompiled(), this.memory, wasmMemory, blob.jumpTable, blob.is64Bit, module.gasMode());
     } else {
       this.memory = module.dynamicPaging ? new DynamicMemory(map) : new StandardMemory(map, blob.roData, blob.rwData);
       this.vm = new InterpreterInstance(module.compiled(), this.memory, blob.jumpTable, blob.is64Bit, module.gasMode());
@@ -104,6 +115,14 @@ export class RawInstance {
   /** PC of the instruction that caused the last interruption, or null. */
   get programCounter(): number | null {
     return this.vm.programCounterValid ? this.vm.programCounter : null;
+  }
+
+  /**
+   * @internal The program counter of the dynamic jump to the return-to-host address that finished the last run
+   * (the JAM test vectors expect it; the reference API reports no program counter once finished).
+   */
+  get finishedAtProgramCounter(): number | null {
+    return this.vm.finishedAt === NO_PC ? null : this.vm.finishedAt;
   }
 
   /** Where the next `run()` starts or resumes, or null. */

@@ -12,6 +12,7 @@ import type { MemoryMap } from '../program/memory-map.js';
 import { analyzeProgram, regionEnd, type ProgramAnalysis } from './analysis.js';
 import { defineHelpers } from './helpers.js';
 import { computeLayout, ExitCode, WASM_PAGE_SIZE, type WasmLayout } from './layout.js';
+import { type PagingImports, pagingImportTypes } from './paged-access.js';
 import { defineRuntime } from './runtime-helpers.js';
 import { type EmitContext, RegionEmitter, regionLocals } from './region-emitter.js';
 import { ByteWriter } from './wasm/byte-writer.js';
@@ -25,6 +26,7 @@ export interface CompileInput {
   gas: 'none' | 'sync' | 'async';
   costModel: CostModel;
   trapAtCodeEnd: boolean;
+  dynamicPaging: boolean;
 }
 
 /** The compiled program: WebAssembly bytes plus what instances need to drive them. */
@@ -40,16 +42,21 @@ export function compileProgram(input: CompileInput): CompiledProgram {
   const { code, jumpTable, map } = input;
   const wide = code.isa.is64Bit;
   const analysis = analyzeProgram(code, input.costModel);
-  const layout = computeLayout(map, jumpTable.length);
+  const layout = computeLayout(map, jumpTable.length, input.dynamicPaging);
 
   const module = new ModuleBuilder();
   module.importMemory('env', 'memory', Math.ceil(layout.initialBytes / WASM_PAGE_SIZE));
   const sbrkImport = module.importFunction('env', 'sbrk', module.type([ValType.I32], [ValType.I32]));
+  let paging: PagingImports | null = null;
+  if (input.dynamicPaging) {
+    const types = pagingImportTypes(module);
+    paging = { load: module.importFunction('env', 'pagedLoad', types.load), store: module.importFunction('env', 'pagedStore', types.store) };
+  }
   const helpers = defineHelpers(module);
   // Block index `blockCount` stands for "return to the host": its table entry finishes the run.
   const finishBlock = analysis.blockCount;
-  const runtime = defineRuntime({ module, map, layout, wide, jumpTableLength: jumpTable.length, finishBlock });
-  const ctx: EmitContext = { code, analysis, wide, gas: input.gas, map, layout, helpers, runtime, sbrkImport, trapAtCodeEnd: input.trapAtCodeEnd };
+  const runtime = defineRuntime({ module, map, layout, wide, jumpTableLength: jumpTable.length, finishBlock, paging });
+  const ctx: EmitContext = { code, analysis, wide, gas: input.gas, map, layout, helpers, runtime, sbrkImport, trapAtCodeEnd: input.trapAtCodeEnd, dynamicPaging: input.dynamicPaging };
 
   const regionType = module.type([ValType.I32], [ValType.I32]);
   const locals = regionLocals(wide);

@@ -10,13 +10,16 @@
 import type { JumpTable } from '../program/code-and-jump-table.js';
 import type { CompiledCode } from '../interpreter/compiled-code.js';
 import { Exit, GasMode, InterpreterInstance, NO_PC } from '../interpreter/interpreter-instance.js';
-import type { CompiledProgram } from './compile-program.js';
+import { Fault, type GuestMemory, LOAD_FAULT } from '../interpreter/memory.js';
 import { BlockEntry } from './analysis.js';
+import type { CompiledProgram } from './compile-program.js';
 import { ExitCode, STATE } from './layout.js';
-import type { WasmGuestMemory } from './wasm-memory.js';
+import { LOAD_KIND_SIZE, LoadKind } from './recipes.js';
+import { WasmGuestMemory } from './wasm-memory.js';
 
 interface CompiledExports {
   run(block: number): number;
+  // Present for standard memory only.
   rw1: WebAssembly.Global;
   rw2: WebAssembly.Global;
   rw4: WebAssembly.Global;
@@ -39,28 +42,87 @@ export class CompiledInstance extends InterpreterInstance {
   /** The next run starts in the interpreter (after a fallback exit from compiled code). */
   private interpretNext = false;
 
+  /**
+   * @param memory the guest memory: a {@link WasmGuestMemory}, or (dynamic paging) a DynamicMemory whose pages
+   *   live in `wasmMemory`.
+   */
   constructor(
     private readonly program: CompiledProgram,
     wasmModule: WebAssembly.Module,
     interpreterCode: CompiledCode,
-    private readonly wasmMemory: WasmGuestMemory,
+    memory: GuestMemory,
+    private readonly wasmMemory: WebAssembly.Memory,
     jumpTable: JumpTable,
     is64Bit: boolean,
     gasMode: GasMode,
   ) {
-    super(interpreterCode, wasmMemory, jumpTable, is64Bit, gasMode);
+    super(interpreterCode, memory, jumpTable, is64Bit, gasMode);
     const instance = new WebAssembly.Instance(wasmModule, {
       env: {
-        memory: wasmMemory.memory,
-        sbrk: (size: number): number => (wasmMemory.sbrk(size >>> 0) ?? 0) | 0,
+        memory: wasmMemory,
+        sbrk: (size: number): number => (memory.sbrk(size >>> 0) ?? 0) | 0,
+        pagedLoad: (address: number, kind: number, pc: number): number => this.pagedLoad(address >>> 0, kind, pc),
+        pagedStore: (address: number, low: number, high: number, size: number, pc: number): number =>
+          memory.slowStore(address >>> 0, size, low, high) ? 0 : this.recordFault(pc),
       },
     });
     this.exports = instance.exports as unknown as CompiledExports;
     const e = this.exports;
-    wasmMemory.attach({ rw: [e.rw1, e.rw2, e.rw4, e.rw8], aux: [e.aux1, e.aux2, e.aux4, e.aux8] });
-    this.words = new Int32Array(wasmMemory.memory.buffer);
-    this.view = new DataView(wasmMemory.memory.buffer);
+    if (memory instanceof WasmGuestMemory) memory.attach({ rw: [e.rw1, e.rw2, e.rw4, e.rw8], aux: [e.aux1, e.aux2, e.aux4, e.aux8] });
+    this.words = new Int32Array(wasmMemory.buffer);
+    this.view = new DataView(wasmMemory.buffer);
     this.words.set(program.jumpTableBlocks, program.layout.jumpTableOffset >> 2);
+  }
+
+  /** Dynamic paging: a load the compiled code could not do inline; the value goes to the scratch slot. */
+  private pagedLoad(address: number, kind: LoadKind, pc: number): number {
+    const memory = this.memory;
+    const value = memory.slowLoad(address, LOAD_KIND_SIZE[kind]!);
+    if (value === LOAD_FAULT) return this.recordFault(pc);
+    let low = value | 0;
+    let high = 0;
+    switch (kind) {
+      case LoadKind.I8:
+        low = (value << 24) >> 24;
+        high = low >> 31;
+        break;
+      case LoadKind.I16:
+        low = (value << 16) >> 16;
+        high = low >> 31;
+        break;
+      case LoadKind.I32:
+        high = low >> 31;
+        break;
+      case LoadKind.U64:
+        high = memory.loadHigh;
+        break;
+    }
+    this.syncViews();
+    this.words[STATE.scratch >> 2] = low;
+    this.words[(STATE.scratch >> 2) + 1] = high;
+    return 0;
+  }
+
+  /** Records the exit for a faulting paged access (as the interpreter reports it); returns the failure status. */
+  private recordFault(pc: number): number {
+    const memory = this.memory;
+    this.syncViews();
+    const words = this.words;
+    words[STATE.exitPc >> 2] = pc;
+    if (memory.faultKind === Fault.Segfault && memory.faultPageAddress >= 0x4000) {
+      words[STATE.exitCode >> 2] = ExitCode.Segfault;
+      words[STATE.segfaultPage >> 2] = memory.faultPageAddress;
+      words[STATE.segfaultWriteProtected >> 2] = memory.faultIsWriteProtected ? 1 : 0;
+    } else {
+      words[STATE.exitCode >> 2] = ExitCode.Trap;
+    }
+    return 1;
+  }
+
+  override setNextProgramCounter(pc: number): void {
+    super.setNextProgramCounter(pc);
+    this.interpretNext = false;
+    this.resumeBlock = -1;
   }
 
   /**
@@ -112,7 +174,7 @@ export class CompiledInstance extends InterpreterInstance {
   }
 
   private syncViews(): void {
-    const buffer = this.wasmMemory.memory.buffer;
+    const buffer = this.wasmMemory.buffer;
     if (this.view.buffer !== buffer) {
       this.words = new Int32Array(buffer);
       this.view = new DataView(buffer);
@@ -144,7 +206,7 @@ export class CompiledInstance extends InterpreterInstance {
 
     switch (code) {
       case ExitCode.Finished:
-        return this.finish();
+        return this.finish(pc);
       case ExitCode.Trap:
         return this.trap(pc);
       case ExitCode.Ecalli:
@@ -170,6 +232,18 @@ export class CompiledInstance extends InterpreterInstance {
           this.resumeBlock = this.entryBlock(pc, false);
         }
         return Exit.NotEnoughGas;
+      case ExitCode.Segfault:
+        // Resumable: running again retries the access (in the interpreter, without charging the block again).
+        this.programCounter = pc;
+        this.programCounterValid = true;
+        this.nextProgramCounter = pc;
+        this.nextProgramCounterChanged = true;
+        this.chargeGasOnEntry = false;
+        this.skipEntryCharge = true;
+        this.interpretNext = true;
+        this.segfaultPageAddress = this.view.getUint32(STATE.segfaultPage, true);
+        this.segfaultIsWriteProtected = this.view.getUint32(STATE.segfaultWriteProtected, true) !== 0;
+        return Exit.Segfault;
       case ExitCode.Fallback:
       case ExitCode.FallbackCharged:
         // Continue at `pc` in the interpreter; a block the compiled code charged is not charged again.

@@ -26,7 +26,8 @@ import { BlockEntry, type ProgramAnalysis } from './analysis.js';
 import type { HelperFunctions } from './helpers.js';
 import { STATE, type WasmLayout } from './layout.js';
 import { LOAD_KIND_SIZE, LoadKind, OPERATION, OPERATION_32, SHAPE, Shape, SPECIAL, Special } from './recipes.js';
-import { loadOpcode, type RuntimeFunctions, SIZE_INDEX, storeOpcode } from './runtime-helpers.js';
+import { loadOpcode, SIZE_INDEX, storeOpcode } from './access-opcodes.js';
+import type { RuntimeFunctions } from './runtime-helpers.js';
 import type { ByteWriter } from './wasm/byte-writer.js';
 import { EMPTY_BLOCK, ValType, W } from './wasm/opcodes.js';
 
@@ -43,6 +44,8 @@ export interface EmitContext {
   readonly sbrkImport: number;
   /** Falling through past the end of the code runs into a trap block at the code length (Gray Paper semantics). */
   readonly trapAtCodeEnd: boolean;
+  /** Every access walks the page table (out of line); there are no fixed regions. */
+  readonly dynamicPaging: boolean;
 }
 
 // Local variable indices.
@@ -253,6 +256,7 @@ export class RegionEmitter {
 
   /** The window an access through `base` tries inline, or null (always out of line). */
   private windowFor(size: number, base: number): Window | null {
+    if (this.ctx.dynamicPaging) return null;
     const s = SIZE_INDEX[size]!;
     return base === SP ? this.stackWindows[s]! : this.rwWindows[s]!;
   }
@@ -263,6 +267,7 @@ export class RegionEmitter {
    */
   private staticAddress(address: number, size: number, write: boolean): number {
     const { map, layout } = this.ctx;
+    if (this.ctx.dynamicPaging) return -1;
     const inside = (start: number, length: number): boolean => address >= start && address + size <= start + length;
     if (inside(map.rwDataAddress, map.rwDataSize)) return layout.rwBase + (address - map.rwDataAddress);
     if (inside(map.stackAddressLow, map.stackSize)) return layout.stackBase + (address - map.stackAddressLow);
@@ -672,6 +677,11 @@ export class RegionEmitter {
         this.exitAt(this.ctx.runtime.fallbackChargedAt, pc);
         return false;
       case Special.Sbrk:
+        if (this.ctx.dynamicPaging) {
+          // There is no heap under dynamic paging (the reference aborts; see docs/spec.md).
+          this.trap(pc);
+          return false;
+        }
         if (wide) {
           // Sizes outside 0..u32::MAX become 0: select(low 32 bits, 0, upper 32 bits == 0).
           this.reg(b);

@@ -12,6 +12,8 @@ import { RETURN_TO_HOST_ADDRESS } from '../program/code-and-jump-table.js';
 import type { MemoryMap } from '../program/memory-map.js';
 import { ExitCode, STATE, type WasmLayout } from './layout.js';
 import { LOAD_KIND_COUNT, LOAD_KIND_SIZE, LoadKind } from './recipes.js';
+import { loadOpcode, SIZE_INDEX, storeOpcode, zeroValue } from './access-opcodes.js';
+import { definePagedAccess, type PagingImports } from './paged-access.js';
 import { ByteWriter } from './wasm/byte-writer.js';
 import type { ModuleBuilder } from './wasm/module-builder.js';
 import { EMPTY_BLOCK, ValType, W } from './wasm/opcodes.js';
@@ -40,20 +42,6 @@ export interface RuntimeFunctions {
   readonly resolveJump: number;
 }
 
-export const SIZE_INDEX: Readonly<Record<number, number>> = { 1: 0, 2: 1, 4: 2, 8: 3 };
-
-/** The WebAssembly load opcode producing a register value of the program's width. */
-export function loadOpcode(kind: LoadKind, wide: boolean): W {
-  const ops64 = [W.i64_load8_u, W.i64_load8_s, W.i64_load16_u, W.i64_load16_s, W.i64_load32_u, W.i64_load32_s, W.i64_load];
-  const ops32 = [W.i32_load8_u, W.i32_load8_s, W.i32_load16_u, W.i32_load16_s, W.i32_load, W.i32_load, W.i32_load];
-  return (wide ? ops64 : ops32)[kind]!;
-}
-
-export function storeOpcode(size: number, wide: boolean): W {
-  const index = SIZE_INDEX[size]!;
-  return (wide ? [W.i64_store8, W.i64_store16, W.i64_store32, W.i64_store] : [W.i32_store8, W.i32_store16, W.i32_store, W.i32_store])[index]!;
-}
-
 /** A guest address range and where it lives in WebAssembly memory. */
 interface Region {
   readonly start: number;
@@ -71,6 +59,8 @@ export interface RuntimeInput {
   readonly jumpTableLength: number;
   /** Block index returned for a jump to the return-to-host address. */
   readonly finishBlock: number;
+  /** Dynamic paging: the host imports for accesses the inline page-table walk does not handle; else null. */
+  readonly paging: PagingImports | null;
 }
 
 function fn(build: (w: ByteWriter) => void): ByteWriter {
@@ -99,9 +89,67 @@ function tryRegion(w: ByteWriter, region: Region, address: number, off: number, 
   w.byte(W.end);
 }
 
-export function defineRuntime(input: RuntimeInput): RuntimeFunctions {
+/** Slow loads and stores of standard memory: try each region of the address space in turn, else trap. */
+function defineRegionAccess(input: RuntimeInput, trapAt: number, rwLimit: readonly number[], auxLimit: readonly number[]): { slowLoad: number[]; slowStore: number[] } {
   const { module, map, layout, wide } = input;
   const vt = wide ? ValType.I64 : ValType.I32;
+  const i32 = ValType.I32;
+  const regions = (size: number, write: boolean): Region[] => {
+    const s = SIZE_INDEX[size]!;
+    const constant = (start: number, base: number, length: number): Region => ({ start, base, limit: Math.max(0, length - size + 1), global: null });
+    const all: Region[] = [
+      { start: map.rwDataAddress, base: layout.rwBase, limit: 0, global: rwLimit[s]! },
+      constant(map.stackAddressLow, layout.stackBase, map.stackSize),
+    ];
+    if (!write) {
+      all.push(constant(map.roDataAddress, layout.roBase, map.roDataSize));
+      all.push({ start: map.auxDataAddress, base: layout.auxBase, limit: 0, global: auxLimit[s]! });
+    }
+    return all.filter((region) => region.global !== null || region.limit > 0);
+  };
+
+  const loadType = module.type([i32, i32], [vt]);
+  const slowLoad: number[] = [];
+  for (let kind = 0; kind < LOAD_KIND_COUNT; kind++) {
+    const op = loadOpcode(kind as LoadKind, wide);
+    slowLoad.push(
+      module.defineFunction(
+        loadType,
+        [[1, i32]],
+        fn((w) => {
+          for (const region of regions(LOAD_KIND_SIZE[kind]!, false)) {
+            tryRegion(w, region, 0, 2, () => {
+              w.byte(W.local_get).u32(2).byte(op).u32(0).u32(region.base).byte(W.return);
+            });
+          }
+          w.byte(W.local_get).u32(1).byte(W.call).u32(trapAt);
+          zeroValue(w, wide);
+        }),
+      ),
+    );
+  }
+
+  const storeType = module.type([i32, vt, i32], []);
+  const slowStore = [1, 2, 4, 8].map((size) => {
+    const op = storeOpcode(size, wide);
+    return module.defineFunction(
+      storeType,
+      [[1, i32]],
+      fn((w) => {
+        for (const region of regions(size, true)) {
+          tryRegion(w, region, 0, 3, () => {
+            w.byte(W.local_get).u32(3).byte(W.local_get).u32(1).byte(op).u32(0).u32(region.base).byte(W.return);
+          });
+        }
+        w.byte(W.local_get).u32(2).byte(W.call).u32(trapAt);
+      }),
+    );
+  });
+  return { slowLoad, slowStore };
+}
+
+export function defineRuntime(input: RuntimeInput): RuntimeFunctions {
+  const { module, map, layout, wide } = input;
   const fault = module.global(ValType.I32, 0);
   const limitGlobals = (prefix: string): number[] =>
     [1, 2, 4, 8].map((size) => {
@@ -145,62 +193,8 @@ export function defineRuntime(input: RuntimeInput): RuntimeFunctions {
     }),
   );
 
-  const regions = (size: number, write: boolean): Region[] => {
-    const s = SIZE_INDEX[size]!;
-    const constant = (start: number, base: number, length: number): Region => ({ start, base, limit: Math.max(0, length - size + 1), global: null });
-    const all: Region[] = [
-      { start: map.rwDataAddress, base: layout.rwBase, limit: 0, global: rwLimit[s]! },
-      constant(map.stackAddressLow, layout.stackBase, map.stackSize),
-    ];
-    if (!write) {
-      all.push(constant(map.roDataAddress, layout.roBase, map.roDataSize));
-      all.push({ start: map.auxDataAddress, base: layout.auxBase, limit: 0, global: auxLimit[s]! });
-    }
-    return all.filter((region) => region.global !== null || region.limit > 0);
-  };
-
-  const zero = (w: ByteWriter): void => {
-    if (wide) w.byte(W.i64_const).i32(0);
-    else w.byte(W.i32_const).i32(0);
-  };
-
-  const loadType = module.type([i32, i32], [vt]);
-  const slowLoad: number[] = [];
-  for (let kind = 0; kind < LOAD_KIND_COUNT; kind++) {
-    const op = loadOpcode(kind as LoadKind, wide);
-    slowLoad.push(
-      module.defineFunction(
-        loadType,
-        [[1, i32]],
-        fn((w) => {
-          for (const region of regions(LOAD_KIND_SIZE[kind]!, false)) {
-            tryRegion(w, region, 0, 2, () => {
-              w.byte(W.local_get).u32(2).byte(op).u32(0).u32(region.base).byte(W.return);
-            });
-          }
-          w.byte(W.local_get).u32(1).byte(W.call).u32(trapAt);
-          zero(w);
-        }),
-      ),
-    );
-  }
-
-  const storeType = module.type([i32, vt, i32], []);
-  const slowStore = [1, 2, 4, 8].map((size) => {
-    const op = storeOpcode(size, wide);
-    return module.defineFunction(
-      storeType,
-      [[1, i32]],
-      fn((w) => {
-        for (const region of regions(size, true)) {
-          tryRegion(w, region, 0, 3, () => {
-            w.byte(W.local_get).u32(3).byte(W.local_get).u32(1).byte(op).u32(0).u32(region.base).byte(W.return);
-          });
-        }
-        w.byte(W.local_get).u32(2).byte(W.call).u32(trapAt);
-      }),
-    );
-  });
+  const { slowLoad, slowStore } =
+    input.paging !== null ? definePagedAccess({ module, layout, wide, fault, pageSize: map.pageSize, imports: input.paging }) : defineRegionAccess(input, trapAt, rwLimit, auxLimit);
 
   const resolveJump = module.defineFunction(
     module.type([i32, i32], [i32]),
@@ -210,7 +204,10 @@ export function defineRuntime(input: RuntimeInput): RuntimeFunctions {
         w.byte(W.if).byte(EMPTY_BLOCK).byte(W.local_get).u32(1).byte(W.call).u32(trapAt).byte(W.i32_const).i32(0).byte(W.return).byte(W.end);
       };
       w.byte(W.local_get).u32(0).byte(W.i32_const).i32(RETURN_TO_HOST_ADDRESS | 0).byte(W.i32_eq);
-      w.byte(W.if).byte(EMPTY_BLOCK).byte(W.i32_const).i32(input.finishBlock).byte(W.return).byte(W.end);
+      // Returning to the host: the jump's pc is kept for reporting where the program finished.
+      w.byte(W.if).byte(EMPTY_BLOCK);
+      storeLocal(w, STATE.exitPc, 1);
+      w.byte(W.i32_const).i32(input.finishBlock).byte(W.return).byte(W.end);
       // entry = address / 2 - 1; valid when the address is even, non-zero and the entry is in range.
       w.byte(W.local_get).u32(0).byte(W.i32_const).i32(1).byte(W.i32_and);
       w.byte(W.local_get).u32(0).byte(W.i32_const).i32(1).byte(W.i32_shr_u).byte(W.i32_const).i32(1).byte(W.i32_sub).byte(W.local_tee).u32(2);

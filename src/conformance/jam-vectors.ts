@@ -6,7 +6,7 @@
  * Execution mirrors the reference's spectool: dynamic paging, sync gas, step tracing (the PC reported for a
  * `halt` is that of the last instruction executed), and memory compared over every mapped page.
  */
-import { Engine } from '../api/engine.js';
+import { type BackendKind, Engine } from '../api/engine.js';
 import type { Interrupt } from '../api/interrupt.js';
 import { Module } from '../api/module.js';
 import type { RawInstance } from '../api/raw-instance.js';
@@ -26,6 +26,8 @@ export interface VectorOptions {
   checkGas?: boolean;
   /** The cost model to use for an ISA, or null if none is available (gas checks are then skipped). */
   costModelFor?: (isa: InstructionSetKind) => CostModel | null;
+  /** The backend to run on. Default `interpreter`. */
+  backend?: BackendKind;
 }
 
 /** Result of one vector. */
@@ -37,6 +39,8 @@ export interface VectorResult {
   readonly gasChecks: number;
   /** Gas assertions and block costs not compared (no cost model, or `checkGas: false`). */
   readonly gasChecksSkipped: number;
+  /** Whether the vector ran as compiled code (the compiler backend was selected and could run it). */
+  readonly ranCompiled: boolean;
 }
 
 interface Page {
@@ -44,7 +48,7 @@ interface Page {
   length: number;
 }
 
-const engine = new Engine();
+const engines = { interpreter: new Engine({ backend: 'interpreter' }), compiler: new Engine({ backend: 'compiler' }) };
 
 function asObject(value: JsonValue | undefined, what: string): JsonObject {
   if (value === null || typeof value !== 'object' || Array.isArray(value)) throw new PolkaVMError(`${what} is not an object`);
@@ -137,10 +141,9 @@ export function runJamVector(vector: JsonValue, options: VectorOptions = {}): Ve
     customSections: [],
     ...codeAndJumpTable,
   });
-  const module = Module.fromBlob(engine, blob, {
+  const module = Module.fromBlob(engines[options.backend ?? 'interpreter'], blob, {
     dynamicPaging: true,
     gasMetering: 'sync',
-    stepTracing: true,
     validateJamCode: false,
     // The vectors were generated before PolkaVM moved this trap onto the `fallthrough` itself.
     trapAtCodeEnd: true,
@@ -186,15 +189,12 @@ export function runJamVector(vector: JsonValue, options: VectorOptions = {}): Ve
       instance.setReg(asInt(setReg['reg'], 'reg'), asBig(setReg['value'], 'value'));
     } else if (step['run'] !== undefined) {
       nthRun++;
-      let interrupt = instance.run();
-      while (interrupt.kind === 'step') {
-        pc = instance.programCounter ?? pc;
-        interrupt = instance.run();
-      }
+      const interrupt = instance.run();
       status = statusOf(interrupt);
       pageFaultAddress = interrupt.kind === 'segfault' ? interrupt.pageAddress : null;
       hostcall = interrupt.kind === 'ecalli' ? interrupt.hostcall : null;
-      if (status !== 'halt') pc = instance.programCounter ?? -1;
+      // A finished run reports the pc of the jump that returned to the host.
+      pc = (status === 'halt' ? instance.finishedAtProgramCounter : instance.programCounter) ?? -1;
     } else if (step['assert'] !== undefined) {
       const expected = asObject(step['assert'], 'assert');
       const where = `after run ${nthRun}`;
@@ -223,7 +223,7 @@ export function runJamVector(vector: JsonValue, options: VectorOptions = {}): Ve
       throw new PolkaVMError(`unknown step ${JSON.stringify(Object.keys(step))}`);
     }
   }
-  return { name, failures, gasChecks, gasChecksSkipped };
+  return { name, failures, gasChecks, gasChecksSkipped, ranCompiled: module.usesCompiler };
 }
 
 /** Compares every mapped page with the expected chunks (bytes not covered by a chunk must be zero). */

@@ -163,7 +163,7 @@ export function execute(vm: InterpreterInstance): Exit {
         Y = cc.ys;
         if (target < 0) {
           vm.gas = gas;
-          return target === -2 ? vm.finish() : vm.trap(cc.pcs[i]!);
+          return target === -2 ? vm.finish(cc.pcs[i]!) : vm.trap(cc.pcs[i]!);
         }
         i = target;
         break;

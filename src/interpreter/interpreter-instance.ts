@@ -96,6 +96,7 @@ export class InterpreterInstance {
   }
 
   setNextProgramCounter(pc: number): void {
+    this.skipEntryCharge = false;
     this.programCounterValid = false;
     this.nextProgramCounter = pc;
     this.nextProgramCounterChanged = true;
@@ -183,7 +184,11 @@ export class InterpreterInstance {
     return Exit.Trap;
   }
 
-  finish(): Exit {
+  /** The program counter of the jump that finished the last run (the reference reports none; test vectors do). */
+  finishedAt = NO_PC;
+
+  finish(pc: number): Exit {
+    this.finishedAt = pc;
     this.programCounter = 0xffffffff;
     this.programCounterValid = false;
     this.nextProgramCounter = NO_PC;

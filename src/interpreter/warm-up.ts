@@ -16,7 +16,8 @@ import { JumpTable } from '../program/code-and-jump-table.js';
 import { buildMemoryMap } from '../program/memory-map.js';
 import { CompiledCode } from './compiled-code.js';
 import { Exit, GasMode, InterpreterInstance } from './interpreter-instance.js';
-import { DynamicMemory, StandardMemory } from './memory.js';
+import { DynamicMemory } from './dynamic-memory.js';
+import { StandardMemory } from './memory.js';
 
 // Registers: s0 holds an RW address, s1 a stack address, sp an RO address (never written); t0..t2 and a0..a5
 // are scratch.

@@ -9,6 +9,7 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseJson } from '../../src/conformance/json.js';
 import { runJamVector } from '../../src/conformance/jam-vectors.js';
+import { TEST_BACKEND } from '../helpers/backend.js';
 
 const root = resolve(process.cwd(), '../shared/conformance/jam-pvm');
 const suites = [
@@ -24,8 +25,9 @@ for (const suite of suites) {
   if (!existsSync(suite.dir)) continue;
   for (const file of readdirSync(suite.dir).filter((f) => f.endsWith('.json')).sort()) {
     test(`${suite.name} vector ${file.replace(/\.json$/, '')}`, () => {
-      const result = runJamVector(parseJson(readFileSync(join(suite.dir, file), 'utf8')));
+      const result = runJamVector(parseJson(readFileSync(join(suite.dir, file), 'utf8')), { backend: TEST_BACKEND });
       assert.deepEqual(result.failures, []);
+      assert.equal(result.ranCompiled, TEST_BACKEND === 'compiler', 'ran on the selected backend');
     });
   }
 }

@@ -3,7 +3,7 @@ import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseJson } from '../../conformance/json.js';
 import { runJamVector, type VectorOptions } from '../../conformance/jam-vectors.js';
-import { UsageError } from '../args.js';
+import { parseChoice, UsageError } from '../args.js';
 import type { Command } from '../command.js';
 
 export const conformanceCommand: Command = {
@@ -15,10 +15,13 @@ Runs every *.json test vector in DIR (v0.4 flat format or v0.5 multi-step format
 'N passed, M failed'.
 
 Options:
+  --backend interpreter|compiler
+                 the backend to run the vectors on (default interpreter)
   --no-gas       do not check gas assertions and block costs
   --verbose      list every vector, not only failures
   -h, --help     show this help`,
   options: {
+    backend: { type: 'string', default: 'interpreter' },
     'no-gas': { type: 'boolean', default: false },
     verbose: { type: 'boolean', default: false },
   },
@@ -33,7 +36,8 @@ Options:
     } catch (error) {
       throw new UsageError(`cannot read directory '${dir}': ${(error as Error).message}`);
     }
-    const options: VectorOptions = { checkGas: values['no-gas'] !== true };
+    const backend = parseChoice(String(values['backend']), ['interpreter', 'compiler'] as const, '--backend');
+    const options: VectorOptions = { checkGas: values['no-gas'] !== true, backend };
     let passed = 0;
     let failed = 0;
     let gasChecks = 0;

@@ -30,6 +30,8 @@ export interface ProgramAnalysis {
   readonly blockEntry: Uint8Array;
   /** Per block: bit r set if the block reads or writes register r; bit 13 + r if it writes register r. */
   readonly blockRegisters: Uint32Array;
+  /** Per block: 1 if its terminator may jump back to its own start (a loop of one block). */
+  readonly blockLoops: Uint8Array;
   readonly blockCount: number;
   /** Per region: index of its first block; the region ends where the next begins (or at blockCount). */
   readonly regionFirst: Uint32Array;
@@ -75,6 +77,17 @@ const LOAD_IMM_AND_JUMP = ID('load_imm_and_jump');
 const A0 = 7;
 const A2 = 9;
 
+/** Per instruction id: which immediate holds a static jump target (1 or 2), or 0. */
+const TARGET_FIELD: readonly number[] = INSTRUCTIONS.map((def) =>
+  def.name === 'jump' ? 1 : def.kind === 'reg_reg_offset' ? 1 : def.kind === 'reg_imm_offset' ? 2 : 0,
+);
+
+/** The static jump target of a block terminator, or -1. */
+function staticTarget(ins: DecodedInstruction): number {
+  const field = ins.id === INVALID ? 0 : TARGET_FIELD[ins.id]!;
+  return field === 1 ? ins.imm1 >>> 0 : field === 2 ? ins.imm2 >>> 0 : -1;
+}
+
 function registerMask(ins: DecodedInstruction): number {
   const id = ins.id;
   if (id === INVALID) return 0;
@@ -88,22 +101,39 @@ function registerMask(ins: DecodedInstruction): number {
   return mask;
 }
 
-export function analyzeProgram(code: Code, costModel: CostModel): ProgramAnalysis {
-  // At most one block per code byte, plus the implicit trap at the end.
-  const capacity = code.length + 2;
-  const blockPc = new Uint32Array(capacity);
-  const blockCost = new Uint32Array(capacity);
-  const blockEntry = new Uint8Array(capacity);
-  const blockRegisters = new Uint32Array(capacity);
+/** Typed arrays that double when full: the block count is not known before the walk. */
+function grown<T extends Uint8Array | Uint32Array>(array: T, make: (length: number) => T): T {
+  const bigger = make(array.length * 2);
+  bigger.set(array);
+  return bigger;
+}
+
+/** Analyses the program; `costModel` is null when gas is not metered (costs are then all 0). */
+export function analyzeProgram(code: Code, costModel: CostModel | null): ProgramAnalysis {
+  // Blocks average several bytes of code; the arrays grow if this guess is low.
+  let capacity = Math.max(256, code.length >> 3);
+  let blockPc = new Uint32Array(capacity);
+  let blockCost = new Uint32Array(capacity);
+  let blockEntry = new Uint8Array(capacity);
+  let blockRegisters = new Uint32Array(capacity);
+  let blockLoops = new Uint8Array(capacity);
   const blockAt = new Int32Array(code.length + 1).fill(-1);
   const callTarget = new Uint8Array(code.length + 1);
-  const costs = costModel.calculator(code);
+  const costs = costModel?.calculator(code) ?? null;
   let count = 0;
   let start = -1;
   /** First compiled block of the current basic block. */
   let basicFirst = 0;
   let registers = 0;
   const close = (): void => {
+    if (count === capacity) {
+      capacity *= 2;
+      blockPc = grown(blockPc, (n) => new Uint32Array(n));
+      blockCost = grown(blockCost, (n) => new Uint32Array(n));
+      blockEntry = grown(blockEntry, (n) => new Uint8Array(n));
+      blockRegisters = grown(blockRegisters, (n) => new Uint32Array(n));
+      blockLoops = grown(blockLoops, (n) => new Uint8Array(n));
+    }
     // The first part of a basic block is entered by jumps (if valid); later parts only by resuming.
     const entry = count !== basicFirst ? BlockEntry.Resume : code.isJumpTargetValid(start) ? BlockEntry.Jump : BlockEntry.None;
     blockPc[count] = start;
@@ -118,13 +148,15 @@ export function analyzeProgram(code: Code, costModel: CostModel): ProgramAnalysi
       start = ins.pc;
       basicFirst = count;
     }
-    costs.add(ins);
+    costs?.add(ins);
     registers |= registerMask(ins);
     const id = ins.id;
     if (id === LOAD_IMM_AND_JUMP && ins.imm2 >>> 0 <= code.length) callTarget[ins.imm2 >>> 0] = 1;
     if (ENDS_BLOCK[id]) {
+      const loops = staticTarget(ins) === start;
       close();
-      blockCost[basicFirst] = costs.finish();
+      if (loops) blockLoops[count - 1] = 1;
+      if (costs !== null) blockCost[basicFirst] = costs.finish();
       start = -1;
     } else if (id === ECALLI) {
       close();
@@ -144,7 +176,7 @@ export function analyzeProgram(code: Code, costModel: CostModel): ProgramAnalysi
     size++;
   }
   const regionFirst = Uint32Array.from(firsts);
-  return { blockPc, blockCost, blockEntry, blockRegisters, blockCount: count, regionFirst, regionCount: regionFirst.length, blockAt };
+  return { blockPc, blockCost, blockEntry, blockRegisters, blockLoops, blockCount: count, regionFirst, regionCount: regionFirst.length, blockAt };
 }
 
 /** One past the last block of region `r`. */

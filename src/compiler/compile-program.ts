@@ -41,7 +41,7 @@ export interface CompiledProgram {
 export function compileProgram(input: CompileInput): CompiledProgram {
   const { code, jumpTable, map } = input;
   const wide = code.isa.is64Bit;
-  const analysis = analyzeProgram(code, input.costModel);
+  const analysis = analyzeProgram(code, input.gas === 'none' ? null : input.costModel);
   const layout = computeLayout(map, jumpTable.length, input.dynamicPaging);
 
   const module = new ModuleBuilder();
@@ -59,16 +59,6 @@ export function compileProgram(input: CompileInput): CompiledProgram {
   const ctx: EmitContext = { code, analysis, wide, gas: input.gas, map, layout, helpers, runtime, sbrkImport, trapAtCodeEnd: input.trapAtCodeEnd, dynamicPaging: input.dynamicPaging };
 
   const regionType = module.type([ValType.I32], [ValType.I32]);
-  const locals = regionLocals(wide);
-  const regionFunctions: number[] = [];
-  // All bodies go into one buffer; sized generously up front to avoid regrowth.
-  const bodies = new ByteWriter(code.length * 24 + 4096);
-  const emitter = new RegionEmitter(ctx);
-  for (let r = 0; r < analysis.regionCount; r++) {
-    const start = bodies.length;
-    emitter.emit(r, bodies);
-    regionFunctions.push(module.defineFunctionRange(regionType, locals, bodies, start, bodies.length));
-  }
 
   // run(block): call region functions until one returns a negative exit code.
   const run = new ByteWriter(64);
@@ -78,19 +68,22 @@ export function compileProgram(input: CompileInput): CompiledProgram {
   run.byte(W.local_tee).u32(0).byte(W.i32_const).i32(0).byte(W.i32_ge_s).byte(W.br_if).u32(0);
   run.byte(W.end).byte(W.local_get).u32(0).byte(W.end);
   module.exportFunction('run', module.defineFunction(regionType, [], run));
+  const finish = module.defineFunction(regionType, [], new ByteWriter(8).byte(W.i32_const).i32(ExitCode.Finished).byte(W.end));
 
-  const finish = new ByteWriter(8).byte(W.i32_const).i32(ExitCode.Finished).byte(W.end);
-  const table: number[] = new Array<number>(analysis.blockCount + 1);
-  for (let r = 0; r < analysis.regionCount; r++) {
-    for (let b = analysis.regionFirst[r]!; b < regionEnd(analysis, r); b++) table[b] = regionFunctions[r]!;
-  }
-  table[finishBlock] = module.defineFunction(regionType, [], finish);
+  // Region functions come last; their bodies are written straight into the module.
+  const firstRegion = module.declareStreamed(regionType, regionLocals(wide), analysis.regionCount);
+  const table = new Uint32Array(analysis.blockCount + 1);
+  for (let r = 0; r < analysis.regionCount; r++) table.fill(firstRegion + r, analysis.regionFirst[r]!, regionEnd(analysis, r));
+  table[finishBlock] = finish;
   module.setTable(table);
+
+  const emitter = new RegionEmitter(ctx);
+  const wasm = module.toBytes((out, r) => emitter.emit(r, out), code.length * 10 + 2 * table.length + 0x10000);
 
   const jumpTableBlocks = new Int32Array(jumpTable.length);
   for (let i = 0; i < jumpTable.length; i++) {
     const target = jumpTable.entries[i]!;
     jumpTableBlocks[i] = target < code.length && code.isJumpTargetValid(target) ? analysis.blockAt[target]! : -1;
   }
-  return { wasm: module.toBytes(), analysis, layout, jumpTableBlocks };
+  return { wasm, analysis, layout, jumpTableBlocks };
 }

@@ -98,6 +98,8 @@ export class RegionEmitter {
   private readonly decoded = new DecodedInstruction();
   /** Set when the rest of the current block is not emitted (after a terminator or trap). */
   private blockDone = false;
+  /** Nesting level of the `loop` around the current block when it jumps back to its own start, or -1. */
+  private selfLoop = -1;
   private readonly visit = (ins: DecodedInstruction): boolean => {
     if (!this.emitInstruction(ins)) this.blockDone = true;
     return !this.blockDone && !ENDS_BLOCK[ins.id];
@@ -210,7 +212,9 @@ export class RegionEmitter {
   /** Transfers to block `block`; `fallsThrough` says whether it may simply be the next in layout. */
   private goTo(block: number, fallsThrough = true): void {
     const here = this.first + this.position;
-    if (block > here && block < this.end_) {
+    if (block === here && this.selfLoop >= 0) {
+      this.br(this.nesting - this.selfLoop);
+    } else if (block > here && block < this.end_) {
       if (fallsThrough && block === here + 1 && this.nesting === 0) return;
       this.br(block - here - 1 + this.nesting);
     } else if (block >= this.first && block <= here) {
@@ -484,6 +488,13 @@ export class RegionEmitter {
       this.exitAt(this.ctx.runtime.fallbackAt, pc);
       return;
     }
+    // A block that jumps back to itself runs inside a `loop`, its back edge a plain branch.
+    const loops = analysis.blockLoops[block] === 1;
+    if (loops) {
+      this.body.byte2(W.loop, EMPTY_BLOCK);
+      this.nesting++;
+      this.selfLoop = this.nesting;
+    }
     const cost = analysis.blockCost[block]!;
     if (this.ctx.gas !== 'none' && cost > 0) {
       const body = this.body;
@@ -500,6 +511,10 @@ export class RegionEmitter {
     this.blockDone = false;
     this.ctx.code.walkBounded(pc, this.decoded, this.visit);
     if (!this.blockDone) throw new Error(`internal error: the block at ${pc} does not end with a transfer`);
+    if (loops) {
+      this.end();
+      this.selfLoop = -1;
+    }
   }
 
   /** Emits one instruction; returns false when the rest of the block must not be emitted. */
@@ -850,6 +865,8 @@ export class RegionEmitter {
     if (target > here && target < this.end_) {
       // Forward inside the region: a conditional branch straight to the target's label.
       this.body.byte(W.br_if).u32(target - here - 1 + this.nesting);
+    } else if (target === here && this.selfLoop >= 0) {
+      this.body.byte(W.br_if).u32(this.nesting - this.selfLoop);
     } else {
       this.openIf();
       this.goTo(target, false);

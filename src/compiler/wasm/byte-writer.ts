@@ -61,6 +61,24 @@ export class ByteWriter {
     return this;
   }
 
+  /** Reserves 5 bytes for a u32 written later with {@link patchU32}; returns their position. */
+  placeholderU32(): number {
+    this.reserve(5);
+    const at = this.length;
+    this.length += 5;
+    return at;
+  }
+
+  /** Writes `value` at `at` as a 5-byte (padded) LEB128, which WebAssembly accepts for any u32. */
+  patchU32(at: number, value: number): void {
+    let v = value >>> 0;
+    for (let i = 0; i < 4; i++) {
+      this.bytes[at + i] = (v & 0x7f) | 0x80;
+      v >>>= 7;
+    }
+    this.bytes[at + 4] = v;
+  }
+
   /** Unsigned LEB128 of a u32. */
   u32(value: number): this {
     this.reserve(5);

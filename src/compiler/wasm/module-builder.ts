@@ -2,6 +2,10 @@
  * Assembles a WebAssembly module from function bodies produced elsewhere. Only what the compiler needs: function
  * types, an imported memory, imported functions, one funcref table filled by an active element segment, mutable
  * globals, exports and code.
+ *
+ * The bulk of a compiled program — its region functions — is streamed: {@link ModuleBuilder.declareStreamed}
+ * reserves their indices, and {@link ModuleBuilder.toBytes} calls back to have each body written straight into the
+ * output, so no body is ever copied.
  */
 import { ByteWriter } from './byte-writer.js';
 import { Section, ValType } from './opcodes.js';
@@ -15,10 +19,8 @@ interface DefinedFunction {
   readonly type: number;
   /** Locals after the parameters, as (count, type) runs. */
   readonly locals: readonly (readonly [number, ValType])[];
-  /** The body: bytes [start, end) of `writer` (bodies of many functions may share one writer). */
-  readonly writer: ByteWriter;
-  readonly start: number;
-  readonly end: number;
+  /** The body, ending with its `end`. */
+  readonly body: ByteWriter;
 }
 
 export class ModuleBuilder {
@@ -28,7 +30,8 @@ export class ModuleBuilder {
   private readonly functions: DefinedFunction[] = [];
   private readonly globals: { type: ValType; init: number }[] = [];
   private readonly exports: { name: string; kind: 0 | 2 | 3; index: number }[] = [];
-  private table: readonly number[] | null = null;
+  private table: ArrayLike<number> | null = null;
+  private streamed: { type: number; locals: readonly (readonly [number, ValType])[]; count: number } | null = null;
   private memoryImport: { module: string; name: string; minimumPages: number } | null = null;
 
   /** Index of a function type, adding it if new. */
@@ -59,15 +62,20 @@ export class ModuleBuilder {
     return this.importedFunctions.length + this.functions.length;
   }
 
-  /** Defines a function whose body is all of `body`; returns its function index. */
+  /** Defines a function with this body (ending with its `end`); returns its function index. */
   defineFunction(type: number, locals: readonly (readonly [number, ValType])[], body: ByteWriter): number {
-    return this.defineFunctionRange(type, locals, body, 0, body.length);
+    if (this.streamed !== null) throw new Error('internal error: streamed functions must come last');
+    this.functions.push({ type, locals, body });
+    return this.importedFunctions.length + this.functions.length - 1;
   }
 
-  /** Defines a function whose body is bytes [start, end) of `writer`; returns its function index. */
-  defineFunctionRange(type: number, locals: readonly (readonly [number, ValType])[], writer: ByteWriter, start: number, end: number): number {
-    this.functions.push({ type, locals, writer, start, end });
-    return this.importedFunctions.length + this.functions.length - 1;
+  /**
+   * Declares `count` functions, after all others, whose bodies {@link toBytes} has written by `writeBody`;
+   * returns the index of the first.
+   */
+  declareStreamed(type: number, locals: readonly (readonly [number, ValType])[], count: number): number {
+    this.streamed = { type, locals, count };
+    return this.importedFunctions.length + this.functions.length;
   }
 
   /** A mutable global with an i32/i64 constant initial value; returns its index. */
@@ -85,12 +93,18 @@ export class ModuleBuilder {
   }
 
   /** The funcref table (table 0), initialized with these function indices. */
-  setTable(functionIndices: readonly number[]): void {
+  setTable(functionIndices: ArrayLike<number>): void {
     this.table = functionIndices;
   }
 
-  toBytes(): Uint8Array {
-    const out = new ByteWriter(1 << 16);
+  /**
+   * The module's bytes (a view of the builder's buffer). `writeBody(out, i)` appends the body of streamed
+   * function i (without its locals, with its final `end`); `estimate` is the expected size in bytes.
+   */
+  toBytes(writeBody?: (out: ByteWriter, index: number) => void, estimate = 1 << 16): Uint8Array {
+    const streamed = this.streamed ?? { type: 0, locals: [], count: 0 };
+    if (streamed.count > 0 && writeBody === undefined) throw new Error('internal error: streamed functions need a body writer');
+    const out = new ByteWriter(estimate);
     out.raw([0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00]);
     const section = (id: Section, content: ByteWriter): void => {
       out.byte(id).u32(content.length).append(content);
@@ -112,8 +126,9 @@ export class ModuleBuilder {
     section(Section.Import, imports);
 
     const functions = new ByteWriter();
-    functions.u32(this.functions.length);
+    functions.u32(this.functions.length + streamed.count);
     for (const fn of this.functions) functions.u32(fn.type);
+    for (let i = 0; i < streamed.count; i++) functions.u32(streamed.type);
     section(Section.Function, functions);
 
     if (this.table !== null) {
@@ -142,26 +157,32 @@ export class ModuleBuilder {
     if (this.table !== null) {
       const elements = new ByteWriter();
       elements.u32(1).u32(0).byte(0x41).i32(0).byte(0x0b).u32(this.table.length);
-      for (const index of this.table) elements.u32(index);
+      for (let i = 0; i < this.table.length; i++) elements.u32(this.table[i]!);
       section(Section.Element, elements);
     }
 
-    // The code section dominates; write it straight into the output from the body buffers.
-    const headers = this.functions.map((fn) => {
-      const header = new ByteWriter(16);
-      header.u32(fn.locals.length);
-      for (const [count, type] of fn.locals) header.u32(count).byte(type);
-      const size = header.length + (fn.end - fn.start);
-      return { header, size, prefix: new ByteWriter(5).u32(size) };
-    });
-    const count = new ByteWriter(5).u32(this.functions.length);
-    const codeLength = headers.reduce((sum, h) => sum + h.prefix.length + h.size, count.length);
-    out.reserveExtra(codeLength + 16);
-    out.byte(Section.Code).u32(codeLength).append(count);
-    this.functions.forEach((fn, i) => {
-      const h = headers[i]!;
-      out.append(h.prefix).append(h.header).appendRange(fn.writer, fn.start, fn.end);
-    });
-    return out.toBytes();
+    // Sizes are written as 5-byte LEB128 placeholders and patched once known, so bodies are written in place.
+    out.byte(Section.Code);
+    const sectionSize = out.placeholderU32();
+    out.u32(this.functions.length + streamed.count);
+    for (const fn of this.functions) {
+      const size = out.placeholderU32();
+      writeLocals(out, fn.locals);
+      out.append(fn.body);
+      out.patchU32(size, out.length - size - 5);
+    }
+    for (let i = 0; i < streamed.count; i++) {
+      const size = out.placeholderU32();
+      writeLocals(out, streamed.locals);
+      writeBody!(out, i);
+      out.patchU32(size, out.length - size - 5);
+    }
+    out.patchU32(sectionSize, out.length - sectionSize - 5);
+    return out.view();
   }
+}
+
+function writeLocals(out: ByteWriter, locals: readonly (readonly [number, ValType])[]): void {
+  out.u32(locals.length);
+  for (const [count, type] of locals) out.u32(count).byte(type);
 }

@@ -56,7 +56,7 @@ export function compileProgram(input: CompileInput): CompiledProgram {
   // Block index `blockCount` stands for "return to the host": its table entry finishes the run.
   const finishBlock = analysis.blockCount;
   const runtime = defineRuntime({ module, map, layout, wide, jumpTableLength: jumpTable.length, finishBlock, paging });
-  const ctx: EmitContext = { code, analysis, wide, gas: input.gas, map, layout, helpers, runtime, sbrkImport, trapAtCodeEnd: input.trapAtCodeEnd, dynamicPaging: input.dynamicPaging };
+  const ctx: EmitContext = { code, analysis, wide, gas: input.gas, map, layout, helpers, runtime, sbrkImport, jumpTableLength: jumpTable.length, trapAtCodeEnd: input.trapAtCodeEnd, dynamicPaging: input.dynamicPaging };
 
   const regionType = module.type([ValType.I32], [ValType.I32]);
 

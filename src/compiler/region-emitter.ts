@@ -42,6 +42,7 @@ export interface EmitContext {
   readonly helpers: HelperFunctions;
   readonly runtime: RuntimeFunctions;
   readonly sbrkImport: number;
+  readonly jumpTableLength: number;
   /** Falling through past the end of the code runs into a trap block at the code length (Gray Paper semantics). */
   readonly trapAtCodeEnd: boolean;
   /** Every access walks the page table (out of line); there are no fixed regions. */
@@ -234,8 +235,42 @@ export class RegionEmitter {
     else this.trap(pc);
   }
 
-  /** Dynamic jump to the 32-bit address on top of the stack (consumed). */
+  /**
+   * Dynamic jump to the 32-bit address on top of the stack (consumed). Jump-table addresses are resolved inline:
+   * `entry = rotr(address - 2, 1)` is below the table length exactly for even non-zero addresses in range, and
+   * the table holds the block index (or -1). Everything else (return to host, traps) goes to `resolveJump`.
+   */
   private jumpIndirect(pc: number): void {
+    const body = this.body;
+    const jumpTableLength = this.ctx.jumpTableLength;
+    this.i32(2);
+    this.op(W.i32_sub);
+    this.i32(1);
+    this.op(W.i32_rotr);
+    this.tee(OFFSET);
+    if (jumpTableLength > 0) {
+      this.i32(jumpTableLength);
+      this.op(W.i32_lt_u);
+      this.openIf(ValType.I32);
+      this.get(OFFSET);
+      this.i32(2);
+      this.op(W.i32_shl);
+      this.op(W.i32_load);
+      this.memarg(this.ctx.layout.jumpTableOffset);
+      this.op(W.else);
+      this.i32(-1);
+      this.end();
+      this.tee(TARGET);
+      this.i32(0);
+      this.op(W.i32_ge_s);
+      body.byte(W.br_if).u32(this.dispatchDepth());
+      this.get(OFFSET);
+    }
+    // address = rotl(entry, 1) + 2
+    this.i32(1);
+    this.op(W.i32_rotl);
+    this.i32(2);
+    this.op(W.i32_add);
     this.i32(pc);
     this.call(this.ctx.runtime.resolveJump);
     this.checkFault();

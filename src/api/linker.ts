@@ -5,7 +5,7 @@
 import { HostCallError, InvalidArgumentError, LinkError, OutOfGasError, PolkaVMError, TrapError } from '../errors.js';
 import { Reg } from '../isa/registers.js';
 import type { Module } from './module.js';
-import { RawInstance, type RegisterValue } from './raw-instance.js';
+import { type PreparedInstance, RawInstance, type RegisterValue } from './raw-instance.js';
 
 /** What a host function may return: nothing, a value for `a0`, or values for `a0` and `a1`. */
 export type HostReturn = void | RegisterValue | readonly [RegisterValue, RegisterValue];
@@ -91,14 +91,26 @@ export class Linker {
    * function and no fallback handler is defined.
    */
   instantiate(module: Module): Instance {
-    const bindings: (Binding | null)[] = module.imports.map((symbol) => {
+    return new Instance(module, this.bindingsFor(module), this.fallback);
+  }
+
+  /**
+   * Like {@link instantiate}, compiling and instantiating the compiled backend's WebAssembly asynchronously (see
+   * {@link Module.compile}); the same as `instantiate` for the interpreter.
+   */
+  async instantiateAsync(module: Module): Promise<Instance> {
+    const bindings = this.bindingsFor(module);
+    return new Instance(module, bindings, this.fallback, await module.prepareAsync());
+  }
+
+  private bindingsFor(module: Module): (Binding | null)[] {
+    return module.imports.map((symbol) => {
       const binding = symbol === null ? undefined : this.functions.get(symbol);
       if (binding === undefined && this.fallback === undefined) {
         throw new LinkError(`failed to instantiate module: missing host function: '${symbol ?? '<invalid symbol>'}'`);
       }
       return binding ?? null;
     });
-    return new Instance(module, bindings, this.fallback);
   }
 }
 
@@ -114,8 +126,9 @@ export class Instance extends RawInstance {
     module: Module,
     private readonly bindings: readonly (Binding | null)[],
     private readonly fallback: FallbackHandler | undefined,
+    prepared?: PreparedInstance,
   ) {
-    super(module);
+    super(module, prepared);
   }
 
   /**

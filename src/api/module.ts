@@ -13,7 +13,7 @@ import { GasMode } from '../interpreter/interpreter-instance.js';
 import { buildMemoryMap, type MemoryMap } from '../program/memory-map.js';
 import { ProgramBlob } from '../program/program-blob.js';
 import type { Engine } from './engine.js';
-import { RawInstance } from './raw-instance.js';
+import { type PreparedInstance, prepareInstance, RawInstance } from './raw-instance.js';
 
 /** How gas is metered: `sync` stops before a block that cannot be paid; `async` lets gas go negative. */
 export type GasMeteringKind = 'sync' | 'async';
@@ -186,21 +186,56 @@ export class Module {
     return this.engine.backend === 'compiler' && !this.stepTracing;
   }
 
+  private translated: CompiledProgram | undefined;
+
+  /** The program translated to WebAssembly bytes (once per module). */
+  private translation(): CompiledProgram {
+    this.translated ??= compileProgram({
+      code: this.blob.instructions,
+      jumpTable: this.blob.jumpTable,
+      map: this.memoryMap,
+      gas: this.gasMetering ?? 'none',
+      costModel: this.costModel,
+      trapAtCodeEnd: this.trapAtCodeEnd,
+      dynamicPaging: this.dynamicPaging,
+    });
+    return this.translated;
+  }
+
   /** @internal The WebAssembly translation of the program, compiled on first use and shared by all instances. */
   compiledWasm(): { program: CompiledProgram; module: WebAssembly.Module } {
     if (this.wasm === undefined) {
-      const program = compileProgram({
-        code: this.blob.instructions,
-        jumpTable: this.blob.jumpTable,
-        map: this.memoryMap,
-        gas: this.gasMetering ?? 'none',
-        costModel: this.costModel,
-        trapAtCodeEnd: this.trapAtCodeEnd,
-        dynamicPaging: this.dynamicPaging,
-      });
+      const program = this.translation();
       this.wasm = { program, module: new WebAssembly.Module(program.wasm as Uint8Array<ArrayBuffer>) };
     }
     return this.wasm;
+  }
+
+  /**
+   * Prepares the compiled code without blocking: translates the program and compiles the WebAssembly with
+   * `WebAssembly.compile`. Optional (the first instance compiles synchronously otherwise); recommended in browsers,
+   * which discourage synchronous compilation of large modules on the main thread. Does nothing for the
+   * interpreter.
+   */
+  async compile(): Promise<void> {
+    if (!this.usesCompiler || this.wasm !== undefined) return;
+    const program = this.translation();
+    const module = await WebAssembly.compile(program.wasm as Uint8Array<ArrayBuffer>);
+    this.wasm ??= { program, module };
+  }
+
+  /** Like {@link instantiate}, compiling and instantiating the WebAssembly asynchronously (see {@link compile}). */
+  async instantiateAsync(): Promise<RawInstance> {
+    return new RawInstance(this, await this.prepareAsync());
+  }
+
+  /** @internal The compiler backend's parts of a new instance, instantiated asynchronously (null: interpreter). */
+  async prepareAsync(): Promise<PreparedInstance | undefined> {
+    if (!this.usesCompiler) return undefined;
+    await this.compile();
+    const prepared = prepareInstance(this);
+    const wasmInstance = await WebAssembly.instantiate(this.compiledWasm().module, prepared.setup.imports.object());
+    return { ...prepared, wasmInstance };
   }
 
   /** @internal */

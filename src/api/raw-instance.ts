@@ -8,9 +8,7 @@ import { DynamicMemory } from '../interpreter/dynamic-memory.js';
 import { StandardMemory, type GuestMemory, type MemoryProtection } from '../interpreter/memory.js';
 import { warmUpInterpreter } from '../interpreter/warm-up.js';
 import { CompiledInstance } from '../compiler/compiled-instance.js';
-import { WasmGuestMemory } from '../compiler/wasm-memory.js';
-import { WASM_PAGE_SIZE } from '../compiler/layout.js';
-import { WasmPageStore } from '../compiler/wasm-page-store.js';
+import { type CompiledSetup, prepareCompiled } from '../compiler/compiled-setup.js';
 import { ARGUMENT_REGISTERS, REGISTER_COUNT, Reg } from '../isa/registers.js';
 import { RETURN_TO_HOST_ADDRESS } from '../program/code-and-jump-table.js';
 import { FINISHED, NOT_ENOUGH_GAS, STEP, TRAP, type Interrupt } from './interrupt.js';
@@ -19,6 +17,26 @@ import type { Module } from './module.js';
 const ADDRESS_SPACE_END = 0x1_0000_0000;
 const MIN_HOST_ADDRESS = 0x10000;
 const U64_MASK = 0xffffffffffffffffn;
+
+/** @internal The compiler backend's parts of an instance, possibly instantiated asynchronously. */
+export interface PreparedInstance {
+  readonly setup: CompiledSetup;
+  /** The WebAssembly instance, or null to instantiate synchronously. */
+  readonly wasmInstance: WebAssembly.Instance | null;
+}
+
+/** @internal Memory and imports for a compiler-backend instance of `module`. */
+export function prepareInstance(module: Module): PreparedInstance {
+  const { program } = module.compiledWasm();
+  const setup = prepareCompiled({
+    map: module.memoryMap,
+    layout: program.layout,
+    dynamicPaging: module.dynamicPaging,
+    roData: module.blob.roData,
+    rwData: module.blob.rwData,
+  });
+  return { setup, wasmInstance: null };
+}
 
 /** A register value accepted by setters: a bigint, or a safe integer. */
 export type RegisterValue = bigint | number;
@@ -45,23 +63,23 @@ export class RawInstance {
   readonly memory: GuestMemory;
   private hostSideAuxWriteProtect = false;
 
-  constructor(readonly module: Module) {
+  /**
+   * @param compiled for the compiler backend: the instance's memory, imports and WebAssembly instance when created
+   *   asynchronously ({@link Module.instantiateAsync}); created synchronously here otherwise.
+   */
+  constructor(
+    readonly module: Module,
+    compiled?: PreparedInstance,
+  ) {
     warmUpInterpreter();
     const map = module.memoryMap;
     const blob = module.blob;
     if (module.usesCompiler) {
       const { program, module: wasmModule } = module.compiledWasm();
-      const { layout } = program;
-      let wasmMemory: WebAssembly.Memory;
-      if (module.dynamicPaging) {
-        wasmMemory = new WebAssembly.Memory({ initial: Math.ceil(layout.initialBytes / WASM_PAGE_SIZE) });
-        this.memory = new DynamicMemory(map, new WasmPageStore(wasmMemory, layout.pageDirectory, map.pageSize));
-      } else {
-        const memory = new WasmGuestMemory(map, layout, blob.roData, blob.rwData);
-        wasmMemory = memory.memory;
-        this.memory = memory;
-      }
-      this.vm = new CompiledInstance(program, wasmModule, module.boundaryCompiled(), this.memory, wasmMemory, blob.jumpTable, blob.is64Bit, module.gasMode());
+      const prepared = compiled ?? prepareInstance(module);
+      const wasmInstance = prepared.wasmInstance ?? new WebAssembly.Instance(wasmModule, prepared.setup.imports.object());
+      this.memory = prepared.setup.memory;
+      this.vm = new CompiledInstance(program, wasmInstance, prepared.setup.imports, module.boundaryCompiled(), this.memory, blob.jumpTable, blob.is64Bit, module.gasMode());
     } else {
       this.memory = module.dynamicPaging ? new DynamicMemory(map) : new StandardMemory(map, blob.roData, blob.rwData);
       this.vm = new InterpreterInstance(module.compiled(), this.memory, blob.jumpTable, blob.is64Bit, module.gasMode());

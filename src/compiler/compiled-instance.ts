@@ -33,8 +33,35 @@ interface CompiledExports {
 /** Result of {@link CompiledInstance.runCompiled} when the interpreter must continue. */
 const CONTINUE_IN_INTERPRETER = -1;
 
+/**
+ * The host functions compiled code imports. They exist before the WebAssembly instance (which needs them) and are
+ * bound to the {@link CompiledInstance} once it is constructed.
+ */
+export class CompiledImports {
+  target: CompiledInstance | null = null;
+
+  constructor(
+    readonly memory: GuestMemory,
+    readonly wasmMemory: WebAssembly.Memory,
+  ) {}
+
+  object(): WebAssembly.Imports {
+    const memory = this.memory;
+    return {
+      env: {
+        memory: this.wasmMemory,
+        sbrk: (size: number): number => (memory.sbrk(size >>> 0) ?? 0) | 0,
+        pagedLoad: (address: number, kind: number, pc: number): number => this.target!.pagedLoad(address >>> 0, kind, pc),
+        pagedStore: (address: number, low: number, high: number, size: number, pc: number): number =>
+          memory.slowStore(address >>> 0, size, low, high) ? 0 : this.target!.recordFault(pc),
+      },
+    };
+  }
+}
+
 export class CompiledInstance extends InterpreterInstance {
   private readonly exports: CompiledExports;
+  private readonly wasmMemory: WebAssembly.Memory;
   private words: Int32Array;
   private view: DataView;
   /** Compiled block to resume at (after a sync out-of-gas at its start), or -1. */
@@ -43,39 +70,33 @@ export class CompiledInstance extends InterpreterInstance {
   private interpretNext = false;
 
   /**
+   * @param wasmInstance the compiled module instantiated with `imports.object()`.
    * @param memory the guest memory: a {@link WasmGuestMemory}, or (dynamic paging) a DynamicMemory whose pages
-   *   live in `wasmMemory`.
+   *   live in `imports.wasmMemory`.
    */
   constructor(
     private readonly program: CompiledProgram,
-    wasmModule: WebAssembly.Module,
+    wasmInstance: WebAssembly.Instance,
+    imports: CompiledImports,
     interpreterCode: CompiledCode,
     memory: GuestMemory,
-    private readonly wasmMemory: WebAssembly.Memory,
     jumpTable: JumpTable,
     is64Bit: boolean,
     gasMode: GasMode,
   ) {
     super(interpreterCode, memory, jumpTable, is64Bit, gasMode);
-    const instance = new WebAssembly.Instance(wasmModule, {
-      env: {
-        memory: wasmMemory,
-        sbrk: (size: number): number => (memory.sbrk(size >>> 0) ?? 0) | 0,
-        pagedLoad: (address: number, kind: number, pc: number): number => this.pagedLoad(address >>> 0, kind, pc),
-        pagedStore: (address: number, low: number, high: number, size: number, pc: number): number =>
-          memory.slowStore(address >>> 0, size, low, high) ? 0 : this.recordFault(pc),
-      },
-    });
-    this.exports = instance.exports as unknown as CompiledExports;
+    imports.target = this;
+    this.wasmMemory = imports.wasmMemory;
+    this.exports = wasmInstance.exports as unknown as CompiledExports;
     const e = this.exports;
     if (memory instanceof WasmGuestMemory) memory.attach({ rw: [e.rw1, e.rw2, e.rw4, e.rw8], aux: [e.aux1, e.aux2, e.aux4, e.aux8] });
-    this.words = new Int32Array(wasmMemory.buffer);
-    this.view = new DataView(wasmMemory.buffer);
+    this.words = new Int32Array(this.wasmMemory.buffer);
+    this.view = new DataView(this.wasmMemory.buffer);
     this.words.set(program.jumpTableBlocks, program.layout.jumpTableOffset >> 2);
   }
 
   /** Dynamic paging: a load the compiled code could not do inline; the value goes to the scratch slot. */
-  private pagedLoad(address: number, kind: LoadKind, pc: number): number {
+  pagedLoad(address: number, kind: LoadKind, pc: number): number {
     const memory = this.memory;
     const value = memory.slowLoad(address, LOAD_KIND_SIZE[kind]!);
     if (value === LOAD_FAULT) return this.recordFault(pc);
@@ -104,7 +125,7 @@ export class CompiledInstance extends InterpreterInstance {
   }
 
   /** Records the exit for a faulting paged access (as the interpreter reports it); returns the failure status. */
-  private recordFault(pc: number): number {
+  recordFault(pc: number): number {
     const memory = this.memory;
     this.syncViews();
     const words = this.words;

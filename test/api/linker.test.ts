@@ -46,6 +46,24 @@ function basicTestProgram(isa: 'latest32' | 'latest64' = 'latest32') {
   });
 }
 
+test('asynchronous compilation and instantiation give an instance that behaves like a synchronous one', async () => {
+  const module = moduleOf(helloWorld());
+  await module.compile();
+  const linker = new Linker().define('get_third_number', () => 100);
+  const instances = [await linker.instantiateAsync(module), linker.instantiate(module), await linker.instantiateAsync(module)];
+  for (const instance of instances) assert.equal(instance.call('add_numbers', [1, 10]), 111n);
+  const raw = await module.instantiateAsync();
+  raw.setReg(RA, RETURN_TO_HOST);
+  raw.setReg(SP, module.defaultSp);
+  raw.setReg(A0, 5);
+  raw.setReg(A1, 6);
+  raw.setNextProgramCounter(module.exportProgramCounter('add_numbers')!);
+  assert.deepEqual(raw.run(), { kind: 'ecalli', hostcall: 0 });
+  raw.setReg(A0, 100);
+  assert.equal(raw.run().kind, 'finished');
+  assert.equal(raw.reg(A0), 111n);
+});
+
 test('hello-world: add_numbers(1, 10) calls the import and returns 111', () => {
   const module = moduleOf(helloWorld());
   const calls: bigint[][] = [];

@@ -1,7 +1,7 @@
 // Compiles sources and tests, then runs every test file with Node's built-in test runner. The VM behaviour suites
 // run once per backend (POLKAVM_TEST_BACKEND selects it; see test/helpers/backend.ts).
 import { spawnSync } from 'node:child_process';
-import { readdirSync, statSync } from 'node:fs';
+import { readdirSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 
 const run = (cmd, args) => {
@@ -9,6 +9,8 @@ const run = (cmd, args) => {
   if (result.status !== 0) process.exit(result.status ?? 1);
 };
 
+// A clean build: tests renamed or deleted since the last build must not run from stale output.
+rmSync('build', { recursive: true, force: true });
 run(process.execPath, ['node_modules/typescript/bin/tsc', '-p', 'tsconfig.test.json']);
 
 const files = [];

@@ -1,9 +1,13 @@
 /**
- * Where everything lives in an instance's WebAssembly memory. The guest address space is sparse (RO data near the
- * bottom, the stack near the top of 4 GiB), so regions are packed instead of mapped 1:1: only what the guest can use
- * is allocated, and each access adds its region's constant offset.
+ * Where everything lives in an instance's WebAssembly memory.
  *
- * Standard memory: `[state][jump table → block map][RO][aux][stack][RW + heap → grows]`.
+ * Standard memory: `[state][jump table → block map][stack … aux … RO … RW + heap → grows]`. The guest regions
+ * follow one linear map, `wasm = guest + guestToWasm (mod 2^32)`, taken from the bottom of the stack: the top of
+ * the guest address space (stack, aux data) wraps around to its bottom (RO data, RW data, heap), so every region
+ * keeps its guest-side distance to the others. One address computation then serves every region, and only the
+ * guard gaps between them (a few 64 KiB units, never touched, so never resident) separate them; nothing is
+ * reserved for the rest of the 4 GiB guest address space.
+ *
  * Dynamic paging: `[state][jump table → block map][page directory][page tables and frames → grow]`.
  */
 import type { MemoryMap } from '../program/memory-map.js';
@@ -48,6 +52,8 @@ export const enum ExitCode {
 export interface WasmLayout {
   /** Jump table entry i → block index (or -1), i32 each. */
   readonly jumpTableOffset: number;
+  /** Standard memory: `wasm address = (guest address + guestToWasm) mod 2^32` in every region. */
+  readonly guestToWasm: number;
   readonly roBase: number;
   readonly auxBase: number;
   readonly stackBase: number;
@@ -68,11 +74,20 @@ export function computeLayout(map: MemoryMap, jumpTableLength: number, dynamicPa
   if (dynamicPaging) {
     const pageDirectory = align(jumpTableOffset + 4 * jumpTableLength, 0x1000);
     const end = pageDirectory + 4 * (1 << (32 - PAGE_DIRECTORY_SHIFT));
-    return { jumpTableOffset, roBase: -1, auxBase: -1, stackBase: -1, rwBase: -1, initialBytes: end, pageDirectory };
+    return { jumpTableOffset, guestToWasm: 0, roBase: -1, auxBase: -1, stackBase: -1, rwBase: -1, initialBytes: end, pageDirectory };
   }
-  const roBase = align(jumpTableOffset + 4 * jumpTableLength, 0x1000);
-  const auxBase = align(roBase + map.roDataSize, 0x1000);
-  const stackBase = align(auxBase + map.auxDataSize, 0x1000);
-  const rwBase = align(stackBase + map.stackSize, 0x1000);
-  return { jumpTableOffset, roBase, auxBase, stackBase, rwBase, initialBytes: rwBase + map.rwDataSize, pageDirectory: -1 };
+  const stackBase = align(jumpTableOffset + 4 * jumpTableLength, 0x1000);
+  const guestToWasm = (stackBase - map.stackAddressLow) | 0;
+  const toWasm = (address: number): number => (address + guestToWasm) >>> 0;
+  const rwBase = toWasm(map.rwDataAddress);
+  return {
+    jumpTableOffset,
+    guestToWasm,
+    roBase: toWasm(map.roDataAddress),
+    auxBase: toWasm(map.auxDataAddress),
+    stackBase,
+    rwBase,
+    initialBytes: rwBase + map.rwDataSize,
+    pageDirectory: -1,
+  };
 }

@@ -54,6 +54,8 @@ const TARGET = 0;
 const REG0 = 1;
 const GAS = 14;
 const OFFSET = 15;
+/** The address of the memory access being emitted. */
+const ADDRESS = OFFSET;
 const RESULT = 16;
 const SCRATCH = 17;
 /** Pseudo base register: an absolute address. */
@@ -69,10 +71,10 @@ export function regionLocals(wide: boolean): readonly (readonly [number, ValType
   ];
 }
 
-/** A guest address range accessed inline: `(address - start) <u limit` → WebAssembly address `base + offset`. */
+/** A region checked inline: `(wasm address - start) <u limit`. */
 interface Window {
+  /** WebAssembly address of the region's start. */
   readonly start: number;
-  readonly base: number;
   /** Exclusive limit on the offset (constant) when `global` is -1. */
   readonly limit: number;
   readonly global: number;
@@ -114,9 +116,9 @@ export class RegionEmitter {
     const { map, layout, runtime } = ctx;
     for (const size of [1, 2, 4, 8]) {
       const s = SIZE_INDEX[size]!;
-      this.rwWindows.push({ start: map.rwDataAddress, base: layout.rwBase, limit: 0, global: runtime.rwLimit[s]! });
+      this.rwWindows.push({ start: layout.rwBase, limit: 0, global: runtime.rwLimit[s]! });
       const stackLimit = map.stackSize - size + 1;
-      this.stackWindows.push(stackLimit > 0 ? { start: map.stackAddressLow, base: layout.stackBase, limit: stackLimit, global: -1 } : null);
+      this.stackWindows.push(stackLimit > 0 ? { start: layout.stackBase, limit: stackLimit, global: -1 } : null);
     }
   }
 
@@ -293,13 +295,6 @@ export class RegionEmitter {
     }
   }
 
-  /** The window an access through `base` tries inline, or null (always out of line). */
-  private windowFor(size: number, base: number): Window | null {
-    if (this.ctx.dynamicPaging) return null;
-    const s = SIZE_INDEX[size]!;
-    return base === SP ? this.stackWindows[s]! : this.rwWindows[s]!;
-  }
-
   /**
    * The WebAssembly address of an absolute access that is valid in every state of the instance (RO data, the
    * initial RW data, the stack), or -1.
@@ -308,36 +303,61 @@ export class RegionEmitter {
     const { map, layout } = this.ctx;
     if (this.ctx.dynamicPaging) return -1;
     const inside = (start: number, length: number): boolean => address >= start && address + size <= start + length;
-    if (inside(map.rwDataAddress, map.rwDataSize)) return layout.rwBase + (address - map.rwDataAddress);
-    if (inside(map.stackAddressLow, map.stackSize)) return layout.stackBase + (address - map.stackAddressLow);
-    if (!write && inside(map.roDataAddress, map.roDataSize)) return layout.roBase + (address - map.roDataAddress);
-    return -1;
+    const valid = inside(map.rwDataAddress, map.rwDataSize) || inside(map.stackAddressLow, map.stackSize) || (!write && inside(map.roDataAddress, map.roDataSize));
+    return valid ? (address + layout.guestToWasm) >>> 0 : -1;
   }
 
   /**
-   * Pushes the window offset `base + offset - window.start` and tests it: leaves OFFSET set and the condition on
-   * the stack.
+   * Pushes the address an access through register `base` goes to — the WebAssembly address under standard memory,
+   * the guest address under dynamic paging — and keeps it in ADDRESS.
    */
-  private windowTest(window: Window, base: number, offset: number): void {
+  private accessAddress(base: number, offset: number): void {
     this.reg32(base);
-    const delta = (offset - window.start) | 0;
+    const delta = (offset + this.ctx.layout.guestToWasm) | 0;
     if (delta !== 0) {
       this.i32(delta);
       this.op(W.i32_add);
     }
-    this.tee(OFFSET);
+    this.tee(ADDRESS);
+  }
+
+  /** `(ADDRESS - start) <u limit` with the WebAssembly address on the stack (consumed), for a window. */
+  private windowTest(window: Window): void {
+    this.i32(window.start);
+    this.op(W.i32_sub);
     if (window.global < 0) this.i32(window.limit);
     else this.body.byte(W.global_get).u32(window.global);
     this.op(W.i32_lt_u);
   }
 
-  /** Pushes the guest address of a window access from OFFSET (for the slow path). */
-  private addressFromOffset(window: Window): void {
-    this.get(OFFSET);
-    if (window.start !== 0) {
-      this.i32(window.start);
-      this.op(W.i32_add);
+  /**
+   * With the address on the stack (see {@link accessAddress}), pushes whether a `size`-byte access through
+   * `base` lies inside the windows checked inline: the stack for `sp`, the RW data and the stack otherwise.
+   * Returns false (pushing nothing) when there is nothing to check inline.
+   */
+  private inlineTest(size: number, base: number): boolean {
+    if (this.ctx.dynamicPaging) {
+      this.op(W.drop);
+      return false;
     }
+    const s = SIZE_INDEX[size]!;
+    const stack = this.stackWindows[s]!;
+    if (base === SP) {
+      if (stack === null) {
+        this.op(W.drop);
+        return false;
+      }
+      this.windowTest(stack);
+      return true;
+    }
+    this.windowTest(this.rwWindows[s]!);
+    if (stack !== null) {
+      // Pointers into the stack are common (C locals whose address is taken): test both, without branching.
+      this.get(ADDRESS);
+      this.windowTest(stack);
+      this.op(W.i32_or);
+    }
+    return true;
   }
 
   private load(kind: LoadKind, dst: number, base: number, offset: number, pc: number): void {
@@ -351,7 +371,7 @@ export class RegionEmitter {
         this.op(opcode);
         this.memarg(at);
       } else {
-        this.i32(offset);
+        this.i32((offset + this.ctx.layout.guestToWasm) | 0);
         this.i32(pc);
         this.call(slow);
         this.checkFault();
@@ -359,26 +379,24 @@ export class RegionEmitter {
       this.setReg(dst);
       return;
     }
-    const window = this.windowFor(size, base);
-    if (window === null) {
-      this.address(base, offset);
+    this.accessAddress(base, offset);
+    if (this.inlineTest(size, base)) {
+      this.openIf(this.vt);
+      this.get(ADDRESS);
+      this.op(opcode);
+      this.memarg(0);
+      this.op(W.else);
+      this.get(ADDRESS);
       this.i32(pc);
       this.call(slow);
       this.checkFault();
-      this.setReg(dst);
-      return;
+      this.end();
+    } else {
+      this.get(ADDRESS);
+      this.i32(pc);
+      this.call(slow);
+      this.checkFault();
     }
-    this.windowTest(window, base, offset);
-    this.openIf(this.vt);
-    this.get(OFFSET);
-    this.op(opcode);
-    this.memarg(window.base);
-    this.op(W.else);
-    this.addressFromOffset(window);
-    this.i32(pc);
-    this.call(slow);
-    this.checkFault();
-    this.end();
     this.setReg(dst);
   }
 
@@ -399,7 +417,7 @@ export class RegionEmitter {
         this.op(opcode);
         this.memarg(at);
       } else {
-        this.i32(offset);
+        this.i32((offset + this.ctx.layout.guestToWasm) | 0);
         this.storeValue(source, value);
         this.i32(pc);
         this.call(slow);
@@ -407,28 +425,22 @@ export class RegionEmitter {
       }
       return;
     }
-    const window = this.windowFor(size, base);
-    if (window === null) {
-      this.address(base, offset);
+    this.accessAddress(base, offset);
+    const inline = this.inlineTest(size, base);
+    if (inline) {
+      this.openIf();
+      this.get(ADDRESS);
       this.storeValue(source, value);
-      this.i32(pc);
-      this.call(slow);
-      this.checkFault();
-      return;
+      this.op(opcode);
+      this.memarg(0);
+      this.op(W.else);
     }
-    this.windowTest(window, base, offset);
-    this.openIf();
-    this.get(OFFSET);
-    this.storeValue(source, value);
-    this.op(opcode);
-    this.memarg(window.base);
-    this.op(W.else);
-    this.addressFromOffset(window);
+    this.get(ADDRESS);
     this.storeValue(source, value);
     this.i32(pc);
     this.call(slow);
     this.checkFault();
-    this.end();
+    if (inline) this.end();
   }
 
   // ------------------------------------------------------------------ the region

@@ -34,18 +34,20 @@ export interface RuntimeFunctions {
   readonly fallbackChargedAt: number;
   /** `(pc, nextPc, hostcall)`: records a host call. */
   readonly ecalli: number;
-  /** Per {@link LoadKind}: `(address, pc) → value`. */
+  /**
+   * Per {@link LoadKind}: `(address, pc) → value`. The address is the WebAssembly address (see layout.ts) under
+   * standard memory and the guest address under dynamic paging.
+   */
   readonly slowLoad: readonly number[];
-  /** Per access size index (1, 2, 4, 8 → 0..3): `(address, value, pc)`. */
+  /** Per access size index (1, 2, 4, 8 → 0..3): `(address, value, pc)`, the address as for `slowLoad`. */
   readonly slowStore: readonly number[];
   /** `(address, pc) → block`: the block a dynamic jump goes to; `finishBlock` for the return-to-host address. */
   readonly resolveJump: number;
 }
 
-/** A guest address range and where it lives in WebAssembly memory. */
+/** A guest region, by the WebAssembly address of its start. */
 interface Region {
   readonly start: number;
-  readonly base: number;
   /** Constant exclusive limit on `address - start`, or a global holding it. */
   readonly limit: number;
   readonly global: number | null;
@@ -79,9 +81,9 @@ function storeCode(w: ByteWriter, code: ExitCode): void {
   w.byte(W.i32_const).i32(0).byte(W.i32_const).i32(code).byte(W.i32_store).u32(2).u32(STATE.exitCode);
 }
 
-/** `if ((address - start) <u limit) { <hit with the offset in local `off`> }` */
-function tryRegion(w: ByteWriter, region: Region, address: number, off: number, hit: () => void): void {
-  w.byte(W.local_get).u32(address).byte(W.i32_const).i32(region.start).byte(W.i32_sub).byte(W.local_tee).u32(off);
+/** `if ((address - start) <u limit) { hit }` */
+function tryRegion(w: ByteWriter, region: Region, address: number, hit: () => void): void {
+  w.byte(W.local_get).u32(address).byte(W.i32_const).i32(region.start).byte(W.i32_sub);
   if (region.global === null) w.byte(W.i32_const).i32(region.limit);
   else w.byte(W.global_get).u32(region.global);
   w.byte(W.i32_lt_u).byte(W.if).byte(EMPTY_BLOCK);
@@ -89,21 +91,21 @@ function tryRegion(w: ByteWriter, region: Region, address: number, off: number, 
   w.byte(W.end);
 }
 
-/** Slow loads and stores of standard memory: try each region of the address space in turn, else trap. */
+/**
+ * Slow loads and stores of standard memory, given the WebAssembly address (see layout.ts): try each region in
+ * turn, else trap.
+ */
 function defineRegionAccess(input: RuntimeInput, trapAt: number, rwLimit: readonly number[], auxLimit: readonly number[]): { slowLoad: number[]; slowStore: number[] } {
   const { module, map, layout, wide } = input;
   const vt = wide ? ValType.I64 : ValType.I32;
   const i32 = ValType.I32;
   const regions = (size: number, write: boolean): Region[] => {
     const s = SIZE_INDEX[size]!;
-    const constant = (start: number, base: number, length: number): Region => ({ start, base, limit: Math.max(0, length - size + 1), global: null });
-    const all: Region[] = [
-      { start: map.rwDataAddress, base: layout.rwBase, limit: 0, global: rwLimit[s]! },
-      constant(map.stackAddressLow, layout.stackBase, map.stackSize),
-    ];
+    const constant = (start: number, length: number): Region => ({ start, limit: Math.max(0, length - size + 1), global: null });
+    const all: Region[] = [{ start: layout.rwBase, limit: 0, global: rwLimit[s]! }, constant(layout.stackBase, map.stackSize)];
     if (!write) {
-      all.push(constant(map.roDataAddress, layout.roBase, map.roDataSize));
-      all.push({ start: map.auxDataAddress, base: layout.auxBase, limit: 0, global: auxLimit[s]! });
+      all.push(constant(layout.roBase, map.roDataSize));
+      all.push({ start: layout.auxBase, limit: 0, global: auxLimit[s]! });
     }
     return all.filter((region) => region.global !== null || region.limit > 0);
   };
@@ -115,11 +117,11 @@ function defineRegionAccess(input: RuntimeInput, trapAt: number, rwLimit: readon
     slowLoad.push(
       module.defineFunction(
         loadType,
-        [[1, i32]],
+        [],
         fn((w) => {
           for (const region of regions(LOAD_KIND_SIZE[kind]!, false)) {
-            tryRegion(w, region, 0, 2, () => {
-              w.byte(W.local_get).u32(2).byte(op).u32(0).u32(region.base).byte(W.return);
+            tryRegion(w, region, 0, () => {
+              w.byte(W.local_get).u32(0).byte(op).u32(0).u32(0).byte(W.return);
             });
           }
           w.byte(W.local_get).u32(1).byte(W.call).u32(trapAt);
@@ -134,11 +136,11 @@ function defineRegionAccess(input: RuntimeInput, trapAt: number, rwLimit: readon
     const op = storeOpcode(size, wide);
     return module.defineFunction(
       storeType,
-      [[1, i32]],
+      [],
       fn((w) => {
         for (const region of regions(size, true)) {
-          tryRegion(w, region, 0, 3, () => {
-            w.byte(W.local_get).u32(3).byte(W.local_get).u32(1).byte(op).u32(0).u32(region.base).byte(W.return);
+          tryRegion(w, region, 0, () => {
+            w.byte(W.local_get).u32(0).byte(W.local_get).u32(1).byte(op).u32(0).u32(0).byte(W.return);
           });
         }
         w.byte(W.local_get).u32(2).byte(W.call).u32(trapAt);

@@ -78,7 +78,10 @@ export class WasmGuestMemory extends GuestMemory {
 
   reset(): void {
     const { layout, map } = this;
-    this.bytes.fill(0, layout.roBase, layout.rwBase + this.rwSize);
+    // Region by region: the guard gaps between them were never touched and stay unbacked.
+    this.bytes.fill(0, layout.stackBase, layout.stackBase + map.stackSize);
+    this.bytes.fill(0, layout.auxBase, layout.auxBase + map.auxDataSize);
+    this.bytes.fill(0, layout.rwBase, layout.rwBase + this.rwSize);
     this.bytes.set(this.roData, layout.roBase);
     this.bytes.set(this.rwData, layout.rwBase);
     this.rwSize = map.rwDataSize;
@@ -104,18 +107,24 @@ export class WasmGuestMemory extends GuestMemory {
     const { map, layout } = this;
     const newHeapSize = this.heapSize + size;
     if (newHeapSize > 0xffffffff || newHeapSize > map.maxHeapSize) return null;
-    this.heapSize = newHeapSize;
     const heapTop = map.heapBase + newHeapSize;
     if (heapTop > map.rwDataAddress + this.rwSize) {
-      this.rwSize = Math.ceil(heapTop / map.pageSize) * map.pageSize - map.rwDataAddress;
-      const needed = layout.rwBase + this.rwSize;
+      const rwSize = Math.ceil(heapTop / map.pageSize) * map.pageSize - map.rwDataAddress;
+      const needed = layout.rwBase + rwSize;
       if (needed > this.memory.buffer.byteLength) {
-        this.memory.grow(Math.ceil((needed - this.memory.buffer.byteLength) / WASM_PAGE_SIZE));
+        // WebAssembly memory ends at 4 GiB and the host may refuse to grow: the guest sees a failed sbrk.
+        try {
+          this.memory.grow(Math.ceil((needed - this.memory.buffer.byteLength) / WASM_PAGE_SIZE));
+        } catch {
+          return null;
+        }
         this.refreshViews();
       }
+      this.rwSize = rwSize;
       this.refreshWindows();
       this.updateLimits();
     }
+    this.heapSize = newHeapSize;
     return heapTop >>> 0;
   }
 

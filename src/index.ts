@@ -7,6 +7,7 @@
 export * from './errors.js';
 export { assemble, type AssembleOptions } from './asm/assembler.js';
 export { AssemblyError } from './asm/assembly-error.js';
+export { link, ElfLinkError, type LinkOptions, type LinkResult, type InstructionSource, type ElfLocation } from './linker/index.js';
 export { disassemble, type DisassembleOptions } from './asm/disassembler.js';
 export { formatInstruction, type FormatOptions } from './asm/format.js';
 export { Engine, type BackendKind, type EngineOptions } from './api/engine.js';
@@ -26,6 +27,17 @@ export type { Interrupt, InterruptKind } from './api/interrupt.js';
 export type { MemoryProtection } from './interpreter/memory.js';
 export { ProgramBlob, ProgramSymbol, type ProgramExport, type ProgramParts, type CustomSection } from './program/program-blob.js';
 export { JumpTable, RETURN_TO_HOST_ADDRESS } from './program/code-and-jump-table.js';
+export {
+  DebugLineInfo,
+  describeSourceLocation,
+  describeFrames,
+  formatSourcePosition,
+  fullFunctionName,
+  writeDebugSections,
+  type SourceFrame,
+  type DebugRegion,
+  type DebugInstruction,
+} from './program/debug-info.js';
 export {
   parseStandardProgram,
   splitServiceCode,

@@ -5,7 +5,9 @@
 import { DecodedInstruction, ENDS_BLOCK } from '../isa/code.js';
 import { targetOperand } from '../isa/encoder.js';
 import { INVALID, Op } from '../isa/instruction-table.js';
+import { DebugLineInfo, formatSourcePosition, fullFunctionName, type SourceFrame } from '../program/debug-info.js';
 import type { ProgramBlob, ProgramSymbol } from '../program/program-blob.js';
+import { ProgramParseError } from '../errors.js';
 import { formatInstruction } from './format.js';
 
 /** Options of {@link disassemble}. */
@@ -22,6 +24,12 @@ export interface DisassembleOptions {
    * imports for programs the assembler can express (exports come back sorted by name).
    */
   assembleable?: boolean;
+  /**
+   * When the blob has debug line information (sections 128-130): print a `<function>:` line where the function
+   * changes and a `// file:line` comment line where the source line changes (default true). Ignored when
+   * `assembleable`.
+   */
+  showSource?: boolean;
 }
 
 /** A symbol's name if it is valid UTF-8. */
@@ -73,7 +81,8 @@ function ecalliComment(blob: ProgramBlob, ins: DecodedInstruction): string {
 /**
  * Disassembles a program. By default the output is polkatool's guest listing (header comments, a label line
  * `@N [@dyn J] [export #k: 'name'] (gas: c)` per basic block, then `OFFSET: instruction`); with
- * `assembleable: true` it is source for the assembler. Debug line information is not shown.
+ * `assembleable: true` it is source for the assembler. Debug line information, when present, adds function
+ * headers and source positions (see {@link DisassembleOptions.showSource}).
  */
 export function disassemble(blob: ProgramBlob, options: DisassembleOptions = {}): string {
   const instructions = collectInstructions(blob);
@@ -106,7 +115,9 @@ export function disassemble(blob: ProgramBlob, options: DisassembleOptions = {})
   };
   let block = 0;
   let pendingLabel = true;
+  const source = options.showSource === false ? null : sourceAnnotator(blob);
   instructions.forEach((ins, nth) => {
+    const position = source?.(ins.pc, nth, out) ?? null;
     if (pendingLabel) {
       pendingLabel = false;
       let label = `@${block}`;
@@ -117,6 +128,7 @@ export function disassemble(blob: ProgramBlob, options: DisassembleOptions = {})
       if (gas !== undefined && gas !== null) label += ` (gas: ${gas})`;
       out.push(`${showOffsets ? '      : ' : ''}${showRawBytes ? `${''.padEnd(24)} ` : ''}${label}`);
     }
+    if (position !== null) out.push(`${showOffsets ? '        ' : ''}// ${position}`);
     const text = formatInstruction(ins, blob.is64Bit, labelFor) + ecalliComment(blob, ins);
     let line = showOffsets ? `${String(ins.pc).padStart(6)}: ` : '';
     if (showRawBytes) {
@@ -130,6 +142,58 @@ export function disassemble(blob: ProgramBlob, options: DisassembleOptions = {})
     }
   });
   return out.map((line) => `${line}\n`).join('');
+}
+
+/**
+ * Source information for the listing, like polkatool: a blank line and `<function>:` pushed to `out` when the
+ * line program (function) changes. The returned function also gives the instruction's source position when it
+ * differs from the previous one (else null). Null if the blob has no (well-formed) debug line information.
+ */
+function sourceAnnotator(blob: ProgramBlob): ((pc: number, nth: number, out: string[]) => string | null) | null {
+  let info: DebugLineInfo | null;
+  try {
+    info = DebugLineInfo.fromBlob(blob);
+  } catch (error) {
+    if (error instanceof ProgramParseError) return null;
+    throw error;
+  }
+  if (info === null) return null;
+  const lines = info;
+  let lastProgram = -1;
+  let lastName = '';
+  let lastPosition: string | null = null;
+  let broken = false;
+  return (pc, nth, out) => {
+    if (broken) return null;
+    let frames: readonly SourceFrame[];
+    try {
+      frames = lines.framesAt(pc);
+    } catch (error) {
+      if (!(error instanceof ProgramParseError)) throw error;
+      broken = true; // Malformed line programs: keep the listing, drop the annotations.
+      return null;
+    }
+    const program = lines.programIndexAt(pc);
+    if (frames.length === 0) {
+      if (lastName !== '') out.push('');
+      lastProgram = -1;
+      lastName = '';
+      lastPosition = null;
+      return null;
+    }
+    if (program !== lastProgram) {
+      if (nth !== 0) out.push('');
+      lastProgram = program;
+      const name = fullFunctionName(frames[0]!);
+      if (name !== lastName) out.push(`<${name}>:`);
+      lastName = name;
+    }
+    const innermost = frames[frames.length - 1]!;
+    const position = innermost.kind === 'enter' ? null : formatSourcePosition(innermost);
+    const changed = position !== null && position !== lastPosition;
+    lastPosition = position;
+    return changed ? position : null;
+  };
 }
 
 /** A name the assembler accepts as a label or import and reads back unchanged. */

@@ -7,10 +7,11 @@ import type { Command } from './command.js';
 import { asmCommand } from './commands/asm.js';
 import { conformanceCommand } from './commands/conformance.js';
 import { disasmCommand } from './commands/disasm.js';
+import { linkCommand } from './commands/link.js';
 import { runCommand } from './commands/run.js';
 import { statsCommand } from './commands/stats.js';
 
-const COMMANDS: readonly Command[] = [runCommand, disasmCommand, asmCommand, statsCommand, conformanceCommand];
+const COMMANDS: readonly Command[] = [runCommand, disasmCommand, asmCommand, linkCommand, statsCommand, conformanceCommand];
 
 function globalUsage(): string {
   const width = Math.max(...COMMANDS.map((c) => c.name.length));

@@ -26,6 +26,18 @@ export class ElfLinkError extends PolkaVMError {
   }
 }
 
+/** Runs `body`; an {@link ElfLinkError} without a location gets `location` attached. */
+export function atLocation<T>(location: ElfLocation | (() => ElfLocation), body: () => T): T {
+  try {
+    return body();
+  } catch (error) {
+    if (error instanceof ElfLinkError && Object.keys(error.location).length === 0) {
+      throw new ElfLinkError(error.message, typeof location === 'function' ? location() : location);
+    }
+    throw error;
+  }
+}
+
 function describeLocation(location: ElfLocation): string {
   const parts: string[] = [];
   if (location.section !== undefined) parts.push(`section '${location.section}'`);

@@ -14,7 +14,8 @@ export const disasmCommand: Command = {
   usage: `Usage: polkavm disasm FILE [options]
 
 Prints the program in the polkatool listing format: one label line per basic block, then each instruction with its
-code offset.
+code offset. Programs with debug information (see 'polkavm link') also get a <function>: line where the function
+changes and a // file:line comment where the source line changes.
 
 Options:
   --gas                 show each basic block's gas cost
@@ -22,6 +23,7 @@ Options:
   --raw-bytes           show each instruction's bytes
   --no-offsets          hide code offsets
   --assembleable        print source that 'polkavm asm' turns back into the same program
+  --no-source           leave out function names and source lines from debug information
   -o, --output FILE     write to FILE instead of standard output
   -h, --help            show this help`,
   options: {
@@ -30,6 +32,7 @@ Options:
     'raw-bytes': { type: 'boolean', default: false },
     'no-offsets': { type: 'boolean', default: false },
     assembleable: { type: 'boolean', default: false },
+    'no-source': { type: 'boolean', default: false },
     output: { type: 'string', short: 'o' },
   },
   run(values, positionals) {
@@ -47,6 +50,7 @@ Options:
       showRawBytes: values['raw-bytes'] === true,
       showOffsets: values['no-offsets'] !== true,
       assembleable: values['assembleable'] === true,
+      showSource: values['no-source'] !== true,
     });
     const output = values['output'];
     if (typeof output === 'string') writeFileSync(output, text.endsWith('\n') ? text : `${text}\n`);

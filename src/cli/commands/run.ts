@@ -6,13 +6,15 @@ import { parseBigInt, parseChoice, parseList, parseU32, UsageError } from '../ar
 import type { Command } from '../command.js';
 import { cliLinker } from '../host.js';
 import { readProgramFile } from '../load.js';
+import { describeSourceLocation } from '../../program/debug-info.js';
 
 export const runCommand: Command = {
   name: 'run',
   summary: 'call an exported function of a .polkavm program',
   usage: `Usage: polkavm run FILE --export NAME [options]
 
-Calls NAME with the given arguments and prints the exit status, a0 and the remaining gas.
+Calls NAME with the given arguments and prints the exit status, a0 and the remaining gas. When the program
+traps and carries debug information (see 'polkavm link'), the source location of the trap is printed too.
 
 Options:
   --export NAME                 export to call (required)
@@ -76,9 +78,11 @@ Host functions provided: ext_stdout(pointer, length) writes guest memory to stan
     }
     const gas = gasMetering === null ? null : instance.gas;
     const pc = instance.programCounter;
+    // With debug information in the blob, say where in the source the program stopped.
+    const location = status !== 'finished' && pc !== null ? describeSourceLocation(blob, pc) : null;
     if (json) {
       const stdout = Buffer.concat(output).toString('utf8');
-      const result = { status, a0: a0?.toString() ?? null, gas: gas?.toString() ?? null, pc, stdout };
+      const result = { status, a0: a0?.toString() ?? null, gas: gas?.toString() ?? null, pc, location, stdout };
       process.stdout.write(`${JSON.stringify(result)}\n`);
     } else {
       const parts = [`status: ${status}`];
@@ -86,6 +90,7 @@ Host functions provided: ext_stdout(pointer, length) writes guest memory to stan
       if (status !== 'finished' && pc !== null) parts.push(`pc: ${pc}`);
       if (gas !== null) parts.push(`gas: ${gas}`);
       process.stdout.write(`${parts.join(', ')}\n`);
+      if (location !== null) process.stdout.write(`  at ${location}\n`);
     }
     return status === 'finished' ? 0 : 1;
   },

@@ -88,7 +88,8 @@ function staticTarget(ins: DecodedInstruction): number {
   return field === 1 ? ins.imm1 >>> 0 : field === 2 ? ins.imm2 >>> 0 : -1;
 }
 
-function registerMask(ins: DecodedInstruction): number {
+/** Bit r: the instruction uses register r; bit 13 + r: it writes register r. */
+export function registerMask(ins: DecodedInstruction): number {
   const id = ins.id;
   if (id === INVALID) return 0;
   const fields = FIELDS_BY_ID[id]!;

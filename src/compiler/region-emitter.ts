@@ -5,12 +5,14 @@
  * load the registers the region uses, and gas, from the state area
  * block $exit
  *   block $fault                      ; an exit recorded in the state area by a helper
+ *     block $record                   ; an exit: code in $result, program counter in $target
  *     loop $dispatch
  *       block $b(n-1) … block $b0 block $outside
  *         br_table on $target         ; to the block's label, or $outside
  *       end  → return $target to the caller
  *       end  → code of block 0 (falls through into block 1)
  *       …
+ *     end → record $result and $target in the state area, go to $exit
  *   end → $result = the recorded exit code
  * end → store the registers the region wrote, and gas; return $result
  * ```
@@ -22,9 +24,10 @@
 import { type Code, DecodedInstruction, ENDS_BLOCK } from '../isa/code.js';
 import { INVALID } from '../isa/instruction-table.js';
 import type { MemoryMap } from '../program/memory-map.js';
+import { BlockAccessCoverage } from './access-coverage.js';
 import { BlockEntry, type ProgramAnalysis } from './analysis.js';
 import type { HelperFunctions } from './helpers.js';
-import { STATE, type WasmLayout } from './layout.js';
+import { ExitCode, STATE, type WasmLayout } from './layout.js';
 import { LOAD_KIND_SIZE, LoadKind, OPERATION, OPERATION_32, SHAPE, Shape, SPECIAL, Special } from './recipes.js';
 import { loadOpcode, SIZE_INDEX, storeOpcode } from './access-opcodes.js';
 import type { RuntimeFunctions } from './runtime-helpers.js';
@@ -71,6 +74,13 @@ export function regionLocals(wide: boolean): readonly (readonly [number, ValType
   ];
 }
 
+/** How a memory access is checked (see RegionEmitter.accessCheck). */
+const enum Check {
+  None,
+  Test,
+  Covered,
+}
+
 /** A region checked inline: `(wasm address - start) <u limit`. */
 interface Window {
   /** WebAssembly address of the region's start. */
@@ -98,7 +108,9 @@ export class RegionEmitter {
   /** Inline windows per access size index: [RW (general), stack (sp-based)]. */
   private readonly rwWindows: (Window | null)[] = [];
   private readonly stackWindows: (Window | null)[] = [];
+  private readonly roWindows: (Window | null)[] = [];
   private readonly decoded = new DecodedInstruction();
+  private readonly coverage = new BlockAccessCoverage(new DecodedInstruction());
   /** Set when the rest of the current block is not emitted (after a terminator or trap). */
   private blockDone = false;
   /** Nesting level of the `loop` around the current block when it jumps back to its own start, or -1. */
@@ -119,6 +131,8 @@ export class RegionEmitter {
       this.rwWindows.push({ start: layout.rwBase, limit: 0, global: runtime.rwLimit[s]! });
       const stackLimit = map.stackSize - size + 1;
       this.stackWindows.push(stackLimit > 0 ? { start: layout.stackBase, limit: stackLimit, global: -1 } : null);
+      const roLimit = map.roDataSize - size + 1;
+      this.roWindows.push(roLimit > 0 ? { start: layout.roBase, limit: roLimit, global: -1 } : null);
     }
   }
 
@@ -186,24 +200,32 @@ export class RegionEmitter {
   private dispatchDepth(): number {
     return this.end_ - this.first - 1 - this.position + this.nesting;
   }
-  private faultDepth(): number {
+  private recordDepth(): number {
     return this.dispatchDepth() + 1;
   }
-  private exitDepth(): number {
+  private faultDepth(): number {
     return this.dispatchDepth() + 2;
+  }
+  private exitDepth(): number {
+    return this.dispatchDepth() + 3;
   }
 
   // ------------------------------------------------------------------ control transfers
 
-  /** Calls a `(pc)` exit recorder and leaves through the exit path. */
-  private exitAt(recorder: number, pc: number): void {
+  /**
+   * Leaves with exit `code` at `pc`. The exit is recorded after the dispatch loop, so that hot code holds no
+   * calls (around which the JIT would have to keep registers in memory) on its rarely taken exit paths.
+   */
+  private exitAt(code: ExitCode, pc: number): void {
     this.i32(pc);
-    this.call(recorder);
-    this.br(this.faultDepth());
+    this.set(TARGET);
+    this.i32(code);
+    this.set(RESULT);
+    this.br(this.recordDepth());
   }
 
   private trap(pc: number): void {
-    this.exitAt(this.ctx.runtime.trapAt, pc);
+    this.exitAt(ExitCode.Trap, pc);
   }
 
   /** After a slow-path helper call: leave if it recorded a fault. */
@@ -331,33 +353,127 @@ export class RegionEmitter {
   }
 
   /**
-   * With the address on the stack (see {@link accessAddress}), pushes whether a `size`-byte access through
-   * `base` lies inside the windows checked inline: the stack for `sp`, the RW data and the stack otherwise.
-   * Returns false (pushing nothing) when there is nothing to check inline.
+   * With the address on the stack (see {@link accessAddress}), decides how the access at `pc` through `base` is
+   * checked: {@link Check.Covered} (tested at the block start; the address is dropped), {@link Check.Test} (pushes
+   * whether the access lies inside the windows tested inline — the stack for `sp`; the RW data, the stack and,
+   * for loads, the RO data otherwise — combined without branching, as every window is accessed alike), or
+   * {@link Check.None} (dropped; the slow path decides).
    */
-  private inlineTest(size: number, base: number): boolean {
+  private accessCheck(size: number, base: number, write: boolean, pc: number): Check {
     if (this.ctx.dynamicPaging) {
       this.op(W.drop);
-      return false;
+      return Check.None;
+    }
+    if (this.coverage.takeCovered(pc)) {
+      this.op(W.drop);
+      return Check.Covered;
     }
     const s = SIZE_INDEX[size]!;
     const stack = this.stackWindows[s]!;
     if (base === SP) {
       if (stack === null) {
         this.op(W.drop);
-        return false;
+        return Check.None;
       }
       this.windowTest(stack);
-      return true;
+      return Check.Test;
     }
     this.windowTest(this.rwWindows[s]!);
-    if (stack !== null) {
-      // Pointers into the stack are common (C locals whose address is taken): test both, without branching.
+    for (const window of [stack, write ? null : this.roWindows[s]!]) {
+      if (window === null) continue;
       this.get(ADDRESS);
-      this.windowTest(stack);
+      this.windowTest(window);
       this.op(W.i32_or);
     }
-    return true;
+    return Check.Test;
+  }
+
+  /**
+   * Whether an access that misses the inline windows leaves compiled code (the interpreter then performs it
+   * exactly, usually a trap) instead of calling a slow-path helper. Leaving keeps the hot path free of calls and
+   * merges; only aux data, readable but not tested inline, makes loads worth a helper.
+   */
+  private exitsOnMiss(write: boolean): boolean {
+    return write || this.ctx.map.auxDataSize === 0;
+  }
+
+  /**
+   * Tests, once at the start of the block at `pc`, the accesses that {@link BlockAccessCoverage} groups by root
+   * register: each group's whole byte range must lie inside one window (the stack, or RW data unless the root is
+   * `sp`; for groups that only load, also RO or aux data). If a test fails, the interpreter runs the block instead
+   * (the block is charged already) and performs every access exactly; the covered accesses are not tested.
+   */
+  private hoistAccessTests(pc: number): void {
+    const coverage = this.coverage;
+    coverage.scan(this.ctx.code, pc);
+    const groups = coverage.groups;
+    if (groups === 0) return;
+    const { map, layout, runtime } = this.ctx;
+    let tests = 0;
+    for (let r = 0; r < 13; r++) {
+      if ((groups & (1 << r)) === 0) continue;
+      const low = coverage.low[r]!;
+      const span = coverage.high[r]! - low;
+      const loadsOnly = coverage.stores[r] === 0;
+      this.reg32(r);
+      this.i32((low + layout.guestToWasm) | 0);
+      this.op(W.i32_add);
+      this.set(ADDRESS);
+      let windows = 0;
+      const constant = (start: number, size: number): void => {
+        if (size < span) return;
+        this.get(ADDRESS);
+        this.i32(start);
+        this.op(W.i32_sub);
+        this.i32(size - span + 1);
+        this.op(W.i32_lt_u);
+        if (windows++ > 0) this.op(W.i32_or);
+      };
+      constant(layout.stackBase, map.stackSize);
+      // `sp` points into the stack (a program that moves it elsewhere runs such blocks in the interpreter).
+      if (r !== SP) {
+        this.spanTest(layout.rwBase, runtime.rwLimit[0]!, span);
+        if (windows++ > 0) this.op(W.i32_or);
+      }
+      if (windows === 0) {
+        this.i32(0);
+        windows = 1;
+      }
+      if (loadsOnly) constant(layout.roBase, map.roDataSize);
+      if (loadsOnly && map.auxDataSize > 0) {
+        this.spanTest(layout.auxBase, runtime.auxLimit[0]!, span);
+        this.op(W.i32_or);
+      }
+      if (tests++ > 0) this.op(W.i32_and);
+    }
+    this.exitUnless(pc);
+  }
+
+  /**
+   * Pushes whether `span` bytes at ADDRESS lie in a window of dynamic size (the global holding its size, the limit
+   * for 1-byte accesses): `offset <u size && offset + span - 1 <u size`, as the size may be below the span.
+   */
+  private spanTest(start: number, sizeGlobal: number, span: number): void {
+    this.get(ADDRESS);
+    this.i32(start);
+    this.op(W.i32_sub);
+    this.tee(SCRATCH);
+    this.body.byte(W.global_get).u32(sizeGlobal);
+    this.op(W.i32_lt_u);
+    this.get(SCRATCH);
+    this.i32(span - 1);
+    this.op(W.i32_add);
+    this.body.byte(W.global_get).u32(sizeGlobal);
+    this.op(W.i32_lt_u);
+    this.op(W.i32_and);
+  }
+
+  /** With a condition on the stack: unless it holds, the interpreter continues at `pc` (already charged). */
+  private exitUnless(pc: number): void {
+    this.op(W.i32_eqz);
+    this.openIf();
+    this.exitAt(ExitCode.FallbackCharged, pc);
+    this.end();
   }
 
   private load(kind: LoadKind, dst: number, base: number, offset: number, pc: number): void {
@@ -380,7 +496,14 @@ export class RegionEmitter {
       return;
     }
     this.accessAddress(base, offset);
-    if (this.inlineTest(size, base)) {
+    const check = this.accessCheck(size, base, false, pc);
+    const exits = check === Check.Test && this.exitsOnMiss(false);
+    if (exits) this.exitUnless(pc);
+    if (check === Check.Covered || exits) {
+      this.get(ADDRESS);
+      this.op(opcode);
+      this.memarg(0);
+    } else if (check === Check.Test) {
       this.openIf(this.vt);
       this.get(ADDRESS);
       this.op(opcode);
@@ -426,21 +549,20 @@ export class RegionEmitter {
       return;
     }
     this.accessAddress(base, offset);
-    const inline = this.inlineTest(size, base);
-    if (inline) {
-      this.openIf();
+    const check = this.accessCheck(size, base, true, pc);
+    if (check === Check.Test) this.exitUnless(pc);
+    if (check !== Check.None) {
       this.get(ADDRESS);
       this.storeValue(source, value);
       this.op(opcode);
       this.memarg(0);
-      this.op(W.else);
+      return;
     }
     this.get(ADDRESS);
     this.storeValue(source, value);
     this.i32(pc);
     this.call(slow);
     this.checkFault();
-    if (inline) this.end();
   }
 
   // ------------------------------------------------------------------ the region
@@ -473,6 +595,7 @@ export class RegionEmitter {
 
     body.byte2(W.block, EMPTY_BLOCK); // $exit
     body.byte2(W.block, EMPTY_BLOCK); // $fault
+    body.byte2(W.block, EMPTY_BLOCK); // $record
     body.byte2(W.loop, EMPTY_BLOCK); // $dispatch
     for (let k = 0; k <= count; k++) body.byte2(W.block, EMPTY_BLOCK); // $b(count-1) … $b0, $outside
     this.get(TARGET);
@@ -486,7 +609,7 @@ export class RegionEmitter {
     this.op(W.end); // $outside: the target lies in another region
     this.get(TARGET);
     this.set(RESULT);
-    this.br(count + 2);
+    this.br(count + 3);
 
     for (let k = 0; k < count; k++) {
       this.op(W.end); // $b(k)
@@ -496,6 +619,16 @@ export class RegionEmitter {
     this.op(W.unreachable);
     this.op(W.end); // $dispatch
     this.op(W.unreachable);
+    this.op(W.end); // $record
+    this.i32(0);
+    this.get(TARGET);
+    this.op(W.i32_store);
+    this.memarg(STATE.exitPc);
+    this.i32(0);
+    this.get(RESULT);
+    this.op(W.i32_store);
+    this.memarg(STATE.exitCode);
+    this.br(1);
     this.op(W.end); // $fault: the exit code was recorded by a helper
     this.i32(0);
     this.op(W.i32_load);
@@ -532,7 +665,7 @@ export class RegionEmitter {
     if (analysis.blockEntry[block] === BlockEntry.None && !atCodeEnd) {
       // Not a valid jump target: only reached by falling through, and the interpreter reproduces how the
       // reference handles that. (The trap block at the code end is reached that way only with trapAtCodeEnd.)
-      this.exitAt(this.ctx.runtime.fallbackAt, pc);
+      this.exitAt(ExitCode.Fallback, pc);
       return;
     }
     // A block that jumps back to itself runs inside a `loop`, its back edge a plain branch.
@@ -552,9 +685,10 @@ export class RegionEmitter {
       body.byte(W.i64_const).i32(0);
       this.op(W.i64_lt_s);
       this.openIf();
-      this.exitAt(this.ctx.runtime.outOfGas, pc);
+      this.exitAt(ExitCode.NotEnoughGas, pc);
       this.end();
     }
+    if (!this.ctx.dynamicPaging) this.hoistAccessTests(pc);
     this.blockDone = false;
     this.ctx.code.walkBounded(pc, this.decoded, this.visit);
     if (!this.blockDone) throw new Error(`internal error: the block at ${pc} does not end with a transfer`);
@@ -736,7 +870,7 @@ export class RegionEmitter {
         this.br(this.faultDepth());
         return false;
       case Special.Memset:
-        this.exitAt(this.ctx.runtime.fallbackChargedAt, pc);
+        this.exitAt(ExitCode.FallbackCharged, pc);
         return false;
       case Special.Sbrk:
         if (this.ctx.dynamicPaging) {

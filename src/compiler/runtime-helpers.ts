@@ -2,8 +2,8 @@
  * WebAssembly functions shared by all region functions of a program: the rare paths kept out of line so that the
  * inline code stays small.
  *
- * - Exits (`trapAt`, `outOfGas`, `fallbackAt`, `ecalli`) record the exit in the state area; the caller then
- *   branches to its exit path, which reads the exit code back.
+ * - `trapAt` (for the helpers below) and `ecalli` record an exit in the state area; the caller then branches to
+ *   its exit path, which reads the exit code back. (Region code records its own exits; see region-emitter.ts.)
  * - Slow memory accesses try every region of the guest address space; on failure they record a trap and set the
  *   `fault` global, which the caller tests right after the call.
  * - `resolveJump` maps a dynamic jump address to a block index through the jump table.
@@ -26,12 +26,6 @@ export interface RuntimeFunctions {
   readonly auxLimit: readonly number[];
   /** `(pc)`: records a trap at pc. */
   readonly trapAt: number;
-  /** `(pc)`: records running out of gas at the block starting at pc. */
-  readonly outOfGas: number;
-  /** `(pc)`: records that the interpreter must continue at pc, charging its block. */
-  readonly fallbackAt: number;
-  /** `(pc)`: records that the interpreter must continue at pc, inside a block charged already. */
-  readonly fallbackChargedAt: number;
   /** `(pc, nextPc, hostcall)`: records a host call. */
   readonly ecalli: number;
   /**
@@ -172,18 +166,6 @@ export function defineRuntime(input: RuntimeInput): RuntimeFunctions {
       w.byte(W.i32_const).i32(1).byte(W.global_set).u32(fault);
     }),
   );
-  const recordAt = (code: ExitCode): number =>
-    module.defineFunction(
-      module.type([i32], []),
-      [],
-      fn((w) => {
-        storeLocal(w, STATE.exitPc, 0);
-        storeCode(w, code);
-      }),
-    );
-  const outOfGas = recordAt(ExitCode.NotEnoughGas);
-  const fallbackAt = recordAt(ExitCode.Fallback);
-  const fallbackChargedAt = recordAt(ExitCode.FallbackCharged);
   const ecalli = module.defineFunction(
     module.type([i32, i32, i32], []),
     [],
@@ -222,5 +204,5 @@ export function defineRuntime(input: RuntimeInput): RuntimeFunctions {
     }),
   );
 
-  return { fault, rwLimit, auxLimit, trapAt, outOfGas, fallbackAt, fallbackChargedAt, ecalli, slowLoad, slowStore, resolveJump };
+  return { fault, rwLimit, auxLimit, trapAt, ecalli, slowLoad, slowStore, resolveJump };
 }

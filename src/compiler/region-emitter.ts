@@ -76,8 +76,13 @@ export function regionLocals(wide: boolean): readonly (readonly [number, ValType
 
 /** How a memory access is checked (see RegionEmitter.accessCheck). */
 const enum Check {
+  /** Nothing tested inline: the slow path decides. */
   None,
+  /** The condition is on the stack. */
   Test,
+  /** Tested; a miss has left for the interpreter. */
+  Tested,
+  /** Tested at the block start. */
   Covered,
 }
 
@@ -354,12 +359,13 @@ export class RegionEmitter {
 
   /**
    * With the address on the stack (see {@link accessAddress}), decides how the access at `pc` through `base` is
-   * checked: {@link Check.Covered} (tested at the block start; the address is dropped), {@link Check.Test} (pushes
-   * whether the access lies inside the windows tested inline — the stack for `sp`; the RW data, the stack and,
-   * for loads, the RO data otherwise — combined without branching, as every window is accessed alike), or
-   * {@link Check.None} (dropped; the slow path decides).
+   * checked against the windows tested inline — the stack for `sp`; the RW data, the stack and, for loads, the RO
+   * data otherwise, every window being accessed alike: {@link Check.Covered} (tested at the block start),
+   * {@link Check.Tested} (tested here; a miss leaves for the interpreter, see {@link exitsOnMiss}),
+   * {@link Check.Test} (pushes the condition, for a slow path), or {@link Check.None} (the slow path decides).
    */
   private accessCheck(size: number, base: number, write: boolean, pc: number): Check {
+    const exits = this.exitsOnMiss(write);
     if (this.ctx.dynamicPaging) {
       this.op(W.drop);
       return Check.None;
@@ -370,20 +376,37 @@ export class RegionEmitter {
     }
     const s = SIZE_INDEX[size]!;
     const stack = this.stackWindows[s]!;
-    if (base === SP) {
-      if (stack === null) {
-        this.op(W.drop);
-        return Check.None;
-      }
-      this.windowTest(stack);
-      return Check.Test;
+    const windows = base === SP ? [stack] : [this.rwWindows[s]!, stack, write ? null : this.roWindows[s]!];
+    if (windows[0] === null) {
+      this.op(W.drop);
+      return Check.None;
     }
-    this.windowTest(this.rwWindows[s]!);
-    for (const window of [stack, write ? null : this.roWindows[s]!]) {
+    // Short-circuit: the first window that holds decides (one test on the usual path, and each access site
+    // keeps to one window, so the branches predict well).
+    if (exits) {
+      // block { test; br_if 0; … ; leave for the interpreter }
+      this.op(W.drop);
+      this.body.byte2(W.block, EMPTY_BLOCK);
+      this.nesting++;
+      windows.forEach((window) => {
+        if (window === null) return;
+        this.get(ADDRESS);
+        this.windowTest(window);
+        this.body.byte(W.br_if).u32(0);
+      });
+      this.exitAt(ExitCode.FallbackCharged, pc);
+      this.end();
+      return Check.Tested;
+    }
+    this.windowTest(windows[0]);
+    for (const window of windows.slice(1)) {
       if (window === null) continue;
+      this.body.byte2(W.if, ValType.I32);
+      this.i32(1);
+      this.op(W.else);
       this.get(ADDRESS);
       this.windowTest(window);
-      this.op(W.i32_or);
+      this.op(W.end);
     }
     return Check.Test;
   }
@@ -497,9 +520,7 @@ export class RegionEmitter {
     }
     this.accessAddress(base, offset);
     const check = this.accessCheck(size, base, false, pc);
-    const exits = check === Check.Test && this.exitsOnMiss(false);
-    if (exits) this.exitUnless(pc);
-    if (check === Check.Covered || exits) {
+    if (check === Check.Covered || check === Check.Tested) {
       this.get(ADDRESS);
       this.op(opcode);
       this.memarg(0);
@@ -550,7 +571,6 @@ export class RegionEmitter {
     }
     this.accessAddress(base, offset);
     const check = this.accessCheck(size, base, true, pc);
-    if (check === Check.Test) this.exitUnless(pc);
     if (check !== Check.None) {
       this.get(ADDRESS);
       this.storeValue(source, value);

@@ -376,8 +376,9 @@ export class RegionEmitter {
     }
     const s = SIZE_INDEX[size]!;
     const stack = this.stackWindows[s]!;
-    const windows = base === SP ? [stack] : [this.rwWindows[s]!, stack, write ? null : this.roWindows[s]!];
-    if (windows[0] === null) {
+    const candidates = base === SP ? [stack] : [this.rwWindows[s]!, stack, write ? null : this.roWindows[s]!];
+    const windows = candidates.filter((window): window is Window => window !== null);
+    if (windows.length === 0) {
       this.op(W.drop);
       return Check.None;
     }
@@ -389,7 +390,6 @@ export class RegionEmitter {
       this.body.byte2(W.block, EMPTY_BLOCK);
       this.nesting++;
       windows.forEach((window) => {
-        if (window === null) return;
         this.get(ADDRESS);
         this.windowTest(window);
         this.body.byte(W.br_if).u32(0);
@@ -398,9 +398,8 @@ export class RegionEmitter {
       this.end();
       return Check.Tested;
     }
-    this.windowTest(windows[0]);
+    this.windowTest(windows[0]!);
     for (const window of windows.slice(1)) {
-      if (window === null) continue;
       this.body.byte2(W.if, ValType.I32);
       this.i32(1);
       this.op(W.else);

@@ -26,9 +26,9 @@ const digest = (instance: Instance, a0: bigint): string => Buffer.from(instance.
 
 /** The CPU-bound guests of guest/, compiled from this repository's sources. */
 export const GUEST_WORKLOADS: readonly GuestWorkload[] = [
-  { program: 'sieve', exportName: 'count_primes', args: [10_000_000], result: decimal },
+  { program: 'sieve', exportName: 'count_primes', args: [30_000_000], result: decimal },
   { program: 'sha256', exportName: 'sha256_pattern', args: [4_000_000], result: digest },
-  { program: 'sort', exportName: 'sort_checksum', args: [500_000, 1], result: hex32 },
+  { program: 'sort', exportName: 'sort_checksum', args: [1_000_000, 1], result: hex32 },
   { program: 'nqueens', exportName: 'nqueens', args: [12], result: decimal },
   { program: 'mandelbrot', exportName: 'render', args: [640, 400, 256], result: hex32 },
 ];

@@ -24,10 +24,14 @@ export interface LoadTimeRow {
   readonly program: string;
   readonly codeBytes: number;
   readonly wasmBytes: number;
-  /** Warm medians, in milliseconds: the steps, then everything from bytes to a ready instance. */
+  /**
+   * Warm medians, in milliseconds: the steps, then everything from bytes to a ready instance. Translation and
+   * WebAssembly compilation are timed apart on another copy of the program (see translateAndCompile).
+   */
   readonly parseMs: number;
   readonly translateMs: number;
   readonly wasmCompileMs: number;
+  readonly instantiateMs: number;
   readonly readyMs: number;
   /** The same with `await module.compile()` (WebAssembly.compile) before instantiating. */
   readonly readyAsyncMs: number;
@@ -51,13 +55,23 @@ export interface LoadTimeOptions {
 
 const compilerEngine = new Engine({ backend: 'compiler' });
 
-/** Module.fromBlob, then the first instance (compiling synchronously); returns [parse ms, ready ms]. */
-function loadSync(bytes: Uint8Array, pageSize: number): [number, number] {
+interface Load {
+  readonly parseMs: number;
+  /** Instantiation once the module's WebAssembly is compiled: memory, imports, the WebAssembly instance. */
+  readonly instantiateMs: number;
+  readonly readyMs: number;
+}
+
+/** Module.fromBlob, then the first instance, compiling synchronously (compiledWasm() is what it calls first). */
+function loadSync(bytes: Uint8Array, pageSize: number): Load {
   const start = performance.now();
   const module = Module.fromBlob(compilerEngine, bytes, { pageSize });
   const parsed = performance.now();
+  module.compiledWasm();
+  const compiled = performance.now();
   module.instantiate();
-  return [parsed - start, performance.now() - start];
+  const ready = performance.now();
+  return { parseMs: parsed - start, instantiateMs: ready - compiled, readyMs: ready - start };
 }
 
 async function loadAsync(bytes: Uint8Array, pageSize: number): Promise<number> {
@@ -109,6 +123,7 @@ function coldLoads(blob: ProgramBlob, pageSize: number, runs: number): { ready: 
 
 async function measure(name: string, blob: ProgramBlob, pageSize: number, options: LoadTimeOptions, setup: number[]): Promise<LoadTimeRow> {
   const parse: number[] = [];
+  const instantiate: number[] = [];
   const ready: number[] = [];
   const readyAsync: number[] = [];
   const translate: number[] = [];
@@ -116,9 +131,10 @@ async function measure(name: string, blob: ProgramBlob, pageSize: number, option
   let wasmBytes = 0;
   for (let k = 0; k < options.runs; k++) {
     // A fresh variant for every load that compiles WebAssembly (see load-variants.ts).
-    const [parseMs, readyMs] = loadSync(variant(blob, 3 * k + 1), pageSize);
-    parse.push(parseMs);
-    ready.push(readyMs);
+    const load = loadSync(variant(blob, 3 * k + 1), pageSize);
+    parse.push(load.parseMs);
+    instantiate.push(load.instantiateMs);
+    ready.push(load.readyMs);
     const [translateMs, compileMs, bytes] = translateAndCompile(variant(blob, 3 * k + 2), pageSize);
     translate.push(translateMs);
     wasmCompile.push(compileMs);
@@ -134,6 +150,7 @@ async function measure(name: string, blob: ProgramBlob, pageSize: number, option
     parseMs: median(parse),
     translateMs: median(translate),
     wasmCompileMs: median(wasmCompile),
+    instantiateMs: median(instantiate),
     readyMs: median(ready),
     readyAsyncMs: median(readyAsync),
     coldReadyMs: cold === null ? null : median(cold.ready),
@@ -145,7 +162,10 @@ export async function benchLoadTime(options: LoadTimeOptions): Promise<LoadTimeR
   const rows: LoadTimeRow[] = [];
   // Warm the translator up (the JIT optimizes it) on a mid-sized program that is not measured.
   const warmUp = generateProgram(100 * 1024, 99);
-  for (let k = 0; k < 3; k++) loadSync(variant(warmUp, 100 + k), 0x1000);
+  for (let k = 0; k < 3; k++) {
+    loadSync(variant(warmUp, 100 + k), 0x1000);
+    translateAndCompile(variant(warmUp, 110 + k), 0x1000);
+  }
   await loadAsync(variant(warmUp, 103), 0x1000);
   for (const kib of GENERATED_SIZES_KIB) {
     options.log(`load time: generated program of ${kib} KiB`);

@@ -56,7 +56,7 @@ function assembledTable(rows: readonly AssembledRow[]): string[] {
 
 function loadTable(load: LoadTimeResult): string[] {
   const lines = markdownTable(
-    ['program', 'code', 'WebAssembly', 'parse ms', 'translate ms', 'wasm compile ms', 'ready ms', 'µs/KiB', 'ready (async) ms', 'cold ready ms', 'cold µs/KiB'],
+    ['program', 'code', 'WebAssembly', 'parse ms', 'translate ms', 'wasm compile ms', 'instantiate ms', 'ready ms', 'µs/KiB', 'ready (async) ms', 'cold ready ms', 'cold µs/KiB'],
     load.rows.map((row) => [
       row.program,
       kib(row.codeBytes),
@@ -64,6 +64,7 @@ function loadTable(load: LoadTimeResult): string[] {
       ms(row.parseMs),
       ms(row.translateMs),
       ms(row.wasmCompileMs),
+      ms(row.instantiateMs),
       ms(row.readyMs),
       usPerKiB(row.readyMs, row.codeBytes).toFixed(0),
       ms(row.readyAsyncMs),

@@ -1,10 +1,8 @@
 /**
  * Synthetic programs of any size for the load-time benchmark: many small functions shaped like compiled C (a
- * prologue saving registers on the stack, a counted loop of loads, stores, arithmetic and short forward branches,
+ * prologue saving registers on the stack, a counted loop of loads, stores, arithmetic and conditional branches,
  * a call to an earlier function, an epilogue and a return through the jump table), generated from a seed so that
- * a size and a seed always give the same program. Different seeds give different bytes of the same shape, which
- * the load-time benchmark needs: V8 reuses the compiled code of byte-identical WebAssembly modules that are still
- * alive, so compiling the same program twice would time a cache hit.
+ * a size and a seed always give the same program (load-variants.ts makes byte-distinct copies of one).
  *
  * Every program terminates: `main` is the last function, each function calls one uniformly chosen earlier
  * function after its loop (so call chains are about ln(functions) deep) and loops 8 to 15 times.

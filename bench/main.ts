@@ -1,203 +1,197 @@
 /**
- * `npm run bench`: interpreter speed on assembled guest programs (and optionally Doom), printing
- * instructions/second. Every figure is the median of several runs measured in this one process, side by side.
- *
- *   npm run bench [-- --json] [-- --runs N] [-- --doom ROM WAD]
- *
- * The instruction count of a run is the gas it uses under the naive cost model (1 per instruction).
+ * `npm run bench`: every guest program on every backend and natively, CoreMark, the assembled programs, load time
+ * of the compiler backend, Doom and the per-instance cost, measured side by side in one process (children only
+ * where a fresh process is the point). Prints Markdown tables and checks the compiler issue's targets; `--json`
+ * prints everything, every timed run included. See BENCHMARKS.md and `--help`.
  */
-import { readFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import os from 'node:os';
+import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { setFlagsFromString } from 'node:v8';
-import { runInNewContext } from 'node:vm';
-import { assemble } from '../src/asm/assembler.js';
-import { Engine } from '../src/api/engine.js';
-import { Linker } from '../src/api/linker.js';
-import { Module, type GasMeteringKind } from '../src/api/module.js';
-import { ProgramBlob } from '../src/program/program-blob.js';
-import type { CostModel } from '../src/gas/cost-model.js';
-import { FULL_L2_COST_MODEL } from '../src/gas/pipeline-cost-model.js';
-import { DecodedInstruction, ENDS_BLOCK } from '../src/isa/code.js';
+import { benchAssembled } from './assembled.js';
+import { calibrate } from './calibration.js';
+import { benchDoom } from './doom.js';
+import { COREMARK_WORKLOAD, GUEST_WORKLOADS } from './guest-workloads.js';
+import { benchGuest, type GuestOptions, type GuestRow } from './guests.js';
+import { benchInstances } from './instances.js';
+import { benchLoadTime } from './load-time.js';
+import { NativeGuests } from './native-guests.js';
+import { repoPath, ROOT } from './paths.js';
+import { textReport } from './report.js';
+import type { BenchResults } from './results.js';
+import { checkTargets } from './targets.js';
 
-interface Result {
-  name: string;
-  isa: string;
-  instructions: number;
-  /** Median milliseconds per run without gas metering. */
-  ms: number;
-  /** Median milliseconds per run with synchronous gas metering. */
-  msGas: number;
-  instructionsPerSecond: number;
+const SECTIONS = ['guests', 'coremark', 'assembled', 'load', 'doom', 'instances'] as const;
+type Section = (typeof SECTIONS)[number];
+
+const USAGE = `usage: npm run bench -- [options] [--doom DOOM.polkavm WAD]
+
+  --only LIST            sections to run, comma-separated: ${SECTIONS.join(',')} (default: all)
+  --skip LIST            sections to leave out
+  --json                 print every figure as JSON on stdout (progress goes to stderr)
+  --runs N               timed runs per compiler measurement (default 5)
+  --interpreter-runs N   timed runs per interpreter measurement of a guest (default 3; 0 leaves it out)
+  --native-runs N        timed runs of a native build (default 9)
+  --cc CC                host C compiler for the native column (default clang-19)
+  --no-native            no native column
+  --coremark-src DIR     EEMBC CoreMark sources for native CoreMark (default: $COREMARK_DIR)
+  --coremark-blobs DIR   directory of coremark-{rv64,rv32}-O2.polkavm (default: $COREMARK_BLOB_DIR or guest/build)
+  --doom                 Doom section: the positional arguments are doom.polkavm and a WAD
+  --ticks N              timed Doom ticks per backend (default 200)
+  --load-runs N          warm loads per program size (default 5)
+  --cold-runs N          fresh-process loads per program size (default 3)
+  --instances N          instances per backend in the per-instance section (default 1000)`;
+
+function positiveInteger(name: string, value: string, allowZero = false): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < (allowZero ? 0 : 1)) throw new Error(`--${name} must be an integer ≥ ${allowZero ? 0 : 1}, got ${value}`);
+  return n;
 }
 
-const PROGRAMS = [
-  { name: 'loop', file: 'bench/programs/loop.s', arg: 2_000_000 },
-  { name: 'memory', file: 'bench/programs/memory.s', arg: 16 },
-  { name: 'calls', file: 'bench/programs/calls.s', arg: 25 },
-] as const;
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[sorted.length >> 1]!;
+function sectionList(value: string | undefined, fallback: readonly Section[]): Section[] {
+  if (value === undefined) return [...fallback];
+  return value.split(',').map((name) => {
+    if (!(SECTIONS as readonly string[]).includes(name)) throw new Error(`unknown section '${name}' (sections: ${SECTIONS.join(', ')})`);
+    return name as Section;
+  });
 }
 
-function time(run: () => void, runs: number): number {
-  run(); // warm-up
-  const samples: number[] = [];
-  for (let k = 0; k < runs; k++) {
-    const start = performance.now();
-    run();
-    samples.push(performance.now() - start);
+function commit(): string | null {
+  try {
+    return execFileSync('git', ['describe', '--always', '--dirty'], { cwd: ROOT, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+  } catch {
+    return null;
   }
-  return median(samples);
 }
 
-function callRunner(blob: ProgramBlob, gasMetering: GasMeteringKind | null, arg: number): () => bigint {
-  const module = Module.fromBlob(new Engine(), blob, { gasMetering });
-  const instance = new Linker().instantiate(module);
-  return () => {
-    instance.setGas(1n << 60n);
-    instance.call('main', [arg]);
-    return instance.gas;
-  };
-}
-
-function benchProgram(name: string, source: string, isa: 'latest64' | 'latest32', arg: number, runs: number): Result {
-  const blob = assemble(source, { isa });
-  const metered = callRunner(blob, 'sync', arg);
-  const instructions = Number((1n << 60n) - metered());
-  const ms = time(callRunner(blob, null, arg), runs);
-  const msGas = time(metered, runs);
-  return { name, isa, instructions, ms, msGas, instructionsPerSecond: instructions / (ms / 1000) };
-}
-
-interface DoomResult {
-  msPerTick: number;
-  init: number;
-  /** Parsing the blob and creating the module. */
-  load: number;
-  /** Computing every basic block's cost under the pipeline model (`full-l2`). */
-  blockCosts: number;
-  blocks: number;
-}
-
-/** Median time to compute the cost of every basic block of a program under a cost model. */
-function blockCostTime(blob: ProgramBlob, model: CostModel, runs: number): { ms: number; blocks: number } {
-  let blocks = 0;
-  const ms = time(() => {
-    const calculator = model.calculator(blob.instructions);
-    blocks = 0;
-    blob.instructions.walkAll(new DecodedInstruction(), (ins) => {
-      calculator.add(ins);
-      if (ENDS_BLOCK[ins.id]) {
-        calculator.finish();
-        blocks++;
-      }
-    });
-  }, runs);
-  return { ms, blocks };
-}
-
-function benchDoom(romPath: string, wadPath: string, ticks: number): DoomResult {
-  const rom = readFileSync(romPath);
-  const wad = readFileSync(wadPath);
-  const load = time(() => Module.fromBlob(new Engine(), ProgramBlob.parse(rom), { pageSize: 0x4000 }), 5);
-  const costs = blockCostTime(ProgramBlob.parse(rom), FULL_L2_COST_MODEL, 5);
-  const module = Module.fromBlob(new Engine(), rom, { pageSize: 0x4000 });
-  const instance = new Linker()
-    .define('ext_output_video', () => {})
-    .define('ext_output_audio', () => {})
-    .define('ext_rom_size', () => BigInt(wad.length))
-    .define('ext_rom_read', (caller, pointer, offset, length) => {
-      caller.writeMemory(Number(pointer), wad.subarray(Number(offset), Number(offset) + Number(length)));
-    })
-    .define('ext_stdout', (_caller, _buffer, length) => length)
-    .instantiate(module);
-  const start = performance.now();
-  instance.call('ext_initialize');
-  const init = performance.now() - start;
-  for (let k = 0; k < 60; k++) instance.call('ext_tick');
-  const samples: number[] = [];
-  for (let k = 0; k < ticks; k++) {
-    const t = performance.now();
-    instance.call('ext_tick');
-    samples.push(performance.now() - t);
-  }
-  return { msPerTick: median(samples), init, load, blockCosts: costs.ms, blocks: costs.blocks };
-}
-
-/** Heap bytes per idle instance of the hello-world example (after one call), over 1000 instances. */
-function instanceOverhead(): { heapPerInstance: number; guestPerInstance: number } {
-  setFlagsFromString('--expose-gc');
-  const gc = runInNewContext('gc') as () => void;
-  const module = Module.fromBlob(new Engine(), readFileSync('examples/hello-world/hello-world.polkavm'));
-  const linker = new Linker().define('ext_stdout', (_caller, _pointer, length) => length);
-  linker.instantiate(module).call('add_numbers', [1, 2]);
-  gc();
-  const before = process.memoryUsage();
-  const instances = [];
-  for (let k = 0; k < 1000; k++) {
-    const instance = linker.instantiate(module);
-    instance.call('add_numbers', [k, 1]);
-    instances.push(instance);
-  }
-  gc();
-  const after = process.memoryUsage();
-  return {
-    heapPerInstance: (after.heapUsed - before.heapUsed) / instances.length,
-    guestPerInstance: instances.reduce((sum, instance) => sum + instance.residentMemory, 0) / instances.length,
-  };
-}
-
-function main(): void {
+async function main(): Promise<number> {
   const { values, positionals } = parseArgs({
     allowPositionals: true,
     options: {
+      only: { type: 'string' },
+      skip: { type: 'string' },
       json: { type: 'boolean', default: false },
-      runs: { type: 'string', default: '7' },
+      runs: { type: 'string', default: '5' },
+      'interpreter-runs': { type: 'string', default: '3' },
+      'native-runs': { type: 'string', default: '9' },
+      cc: { type: 'string', default: 'clang-19' },
+      'no-native': { type: 'boolean', default: false },
+      'coremark-src': { type: 'string' },
+      'coremark-blobs': { type: 'string' },
       doom: { type: 'boolean', default: false },
       ticks: { type: 'string', default: '200' },
+      'load-runs': { type: 'string', default: '5' },
+      'cold-runs': { type: 'string', default: '3' },
+      instances: { type: 'string', default: '1000' },
+      help: { type: 'boolean', short: 'h', default: false },
     },
   });
-  const runs = Number(values.runs);
-  const results: Result[] = [];
-  for (const program of PROGRAMS) {
-    const source = readFileSync(program.file, 'utf8');
-    for (const isa of ['latest64', 'latest32'] as const) results.push(benchProgram(program.name, source, isa, program.arg, runs));
+  if (values.help) {
+    process.stdout.write(`${USAGE}\n`);
+    return 0;
   }
-  let doom: DoomResult | null = null;
-  if (values.doom) {
-    if (positionals.length !== 2) throw new Error('--doom needs the paths of doom.polkavm and a WAD');
-    doom = benchDoom(positionals[0]!, positionals[1]!, Number(values.ticks));
-  }
+  const skipped = sectionList(values.skip, []);
+  const sections = new Set(sectionList(values.only, SECTIONS).filter((s) => !skipped.includes(s)));
+  const runs = positiveInteger('runs', values.runs);
+  const interpreterRuns = positiveInteger('interpreter-runs', values['interpreter-runs'], true);
+  const nativeRuns = positiveInteger('native-runs', values['native-runs']);
+  const loadRuns = positiveInteger('load-runs', values['load-runs']);
+  const coldRuns = positiveInteger('cold-runs', values['cold-runs'], true);
+  const ticks = positiveInteger('ticks', values.ticks);
+  const instanceCount = positiveInteger('instances', values.instances);
+  const log = (line: string): void => void process.stderr.write(`${line}\n`);
+  const notes: string[] = [];
+  const note = (line: string): void => {
+    notes.push(line);
+    log(`note: ${line}`);
+  };
+  let failed = false;
+  /** Runs a section; a failure becomes a note (and a non-zero exit status) instead of ending the whole run. */
+  const attempt = async <T>(name: Section, run: () => T | Promise<T>): Promise<T | null> => {
+    if (!sections.has(name)) return null;
+    try {
+      return await run();
+    } catch (error) {
+      failed = true;
+      note(`section ${name} failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
+      return null;
+    }
+  };
 
-  const instances = instanceOverhead();
-  if (values.json) {
-    process.stdout.write(`${JSON.stringify({ node: process.version, results, doom, instances }, null, 2)}\n`);
-    return;
+  const started = performance.now();
+  const loadAverageStart = os.loadavg();
+  const calibrationMsStart = calibrate();
+  const native = values['no-native'] || !(sections.has('guests') || sections.has('coremark')) ? null : NativeGuests.open(values.cc);
+  if (typeof native === 'string') note(native);
+  const nativeGuests = native instanceof NativeGuests ? native : null;
+  const coremarkSource = values['coremark-src'] ?? process.env['COREMARK_DIR'] ?? null;
+  const guestOptions: GuestOptions = { runs, interpreterRuns, nativeRuns, native: nativeGuests, coremarkSource, log, note };
+  const doomFiles = values.doom ? positionals : null;
+  if (doomFiles !== null && doomFiles.length !== 2) throw new Error('--doom needs the paths of doom.polkavm and a WAD');
+  if (doomFiles === null && sections.has('doom')) {
+    sections.delete('doom');
+    notes.push('no Doom section (pass --doom DOOM.polkavm WAD)');
   }
-  const lines = [
-    `interpreter, Node ${process.version}, median of ${runs} runs`,
-    '',
-    'program   isa        instructions     ms  Minstr/s   ms (sync gas)  gas overhead',
-  ];
-  for (const r of results) {
-    lines.push(
-      `${r.name.padEnd(9)} ${r.isa.padEnd(9)} ${String(r.instructions).padStart(13)} ${r.ms.toFixed(1).padStart(6)} ${(r.instructionsPerSecond / 1e6).toFixed(0).padStart(9)} ${r.msGas.toFixed(1).padStart(15)} ${(((r.msGas - r.ms) / r.ms) * 100).toFixed(0).padStart(12)}%`,
-    );
+  const doomRom = doomFiles === null ? null : readFileSync(doomFiles[0]!);
+
+  const results: Omit<BenchResults, 'targets'> = {
+    environment: {
+      date: new Date().toISOString(),
+      node: process.version,
+      platform: `${process.platform} ${process.arch}`,
+      cpus: os.cpus().length,
+      cpuModel: os.cpus()[0]?.model.trim() ?? 'unknown',
+      loadAverageStart,
+      loadAverageEnd: [],
+      calibrationMsStart,
+      calibrationMsEnd: 0,
+      commit: commit(),
+      nativeCompiler: nativeGuests?.version ?? null,
+      runs: { compiler: runs, interpreter: interpreterRuns, native: nativeRuns },
+      seconds: 0,
+    },
+    assembled: null,
+    guests: null,
+    coremark: null,
+    loadTime: null,
+    instances: null,
+    doom: null,
+    notes,
+  };
+  try {
+    results.guests = await attempt('guests', () => GUEST_WORKLOADS.flatMap((workload) => benchGuest(workload, repoPath('guest', 'bin'), guestOptions)));
+    results.coremark = await attempt('coremark', (): GuestRow[] | null => {
+      // CoreMark's blobs contain EEMBC's code and are never committed: without them the section is skipped.
+      const blobs = values['coremark-blobs'] ?? process.env['COREMARK_BLOB_DIR'] ?? repoPath('guest', 'build');
+      if (!['rv64', 'rv32'].some((target) => existsSync(join(blobs, `coremark-${target}-O2.polkavm`)))) {
+        note(`no CoreMark blobs in ${blobs} (COREMARK_DIR=… guest/build.sh coremark builds them): no CoreMark section`);
+        return null;
+      }
+      return benchGuest(COREMARK_WORKLOAD, blobs, guestOptions);
+    });
+    results.assembled = await attempt('assembled', () => benchAssembled(runs, log));
+    results.loadTime = await attempt('load', () => benchLoadTime({ runs: loadRuns, coldRuns, doom: sections.has('doom') ? doomRom : null, log }));
+    results.doom = await attempt('doom', () => benchDoom(doomRom!, readFileSync(doomFiles![1]!), ticks, interpreterRuns > 0, log));
+    results.instances = await attempt('instances', () => {
+      log('per-instance cost');
+      return benchInstances(instanceCount);
+    });
+  } finally {
+    nativeGuests?.dispose();
   }
-  if (doom !== null) {
-    lines.push(
-      '',
-      `doom: ext_initialize ${doom.init.toFixed(0)} ms, median ext_tick ${doom.msPerTick.toFixed(2)} ms (${values.ticks} ticks after 60 warm-up ticks)`,
-      `doom: load (parse + module) ${doom.load.toFixed(1)} ms; all ${doom.blocks} block costs under full-l2 ${doom.blockCosts.toFixed(1)} ms`,
-    );
-  }
-  lines.push(
-    '',
-    `idle instance (hello-world, 1000 instances): ${(instances.heapPerInstance / 1024).toFixed(1)} KiB of JS heap + ${(instances.guestPerInstance / 1024).toFixed(1)} KiB of guest memory each`,
-  );
-  process.stdout.write(`${lines.join('\n')}\n`);
+  results.environment = { ...results.environment, loadAverageEnd: os.loadavg(), calibrationMsEnd: calibrate(), seconds: (performance.now() - started) / 1000 };
+  const complete: BenchResults = { ...results, targets: checkTargets(results) };
+  process.stdout.write(values.json ? `${JSON.stringify(complete, null, 2)}\n` : textReport(complete));
+  return failed ? 1 : 0;
 }
 
-main();
+main().then(
+  (status) => {
+    process.exitCode = status;
+  },
+  (error: unknown) => {
+    process.stderr.write(`${error instanceof Error ? error.message : String(error)}\n${USAGE}\n`);
+    process.exitCode = 2;
+  },
+);

@@ -371,6 +371,8 @@ export class RawInstance {
     if (length === 0) return;
     if (address % this.module.memoryMap.pageSize !== 0) throw new InvalidArgumentError('address not a multiple of page size');
     checkAddress(address, length);
+    // A range past the end of the 32-bit address space names pages that cannot exist.
+    if (address + length > ADDRESS_SPACE_END) throw new MemoryAccessError(address, length);
     memory.freePages(address, length);
   }
 

@@ -32,6 +32,11 @@ export interface ProgramAnalysis {
   readonly blockRegisters: Uint32Array;
   /** Per block: 1 if its terminator may jump back to its own start (a loop of one block). */
   readonly blockLoops: Uint8Array;
+  /**
+   * Per basic block (its first compiled block): 1 if it ends in an implicit invalid instruction, so that entering
+   * it, or running a branch to it, marks the instance (see InterpreterInstance.markBlock).
+   */
+  readonly blockImplicitEnd: Uint8Array;
   readonly blockCount: number;
   /** Per region: index of its first block; the region ends where the next begins (or at blockCount). */
   readonly regionFirst: Uint32Array;
@@ -118,6 +123,7 @@ export function analyzeProgram(code: Code, costModel: CostModel | null): Program
   let blockEntry = new Uint8Array(capacity);
   let blockRegisters = new Uint32Array(capacity);
   let blockLoops = new Uint8Array(capacity);
+  let blockImplicitEnd = new Uint8Array(capacity);
   const blockAt = new Int32Array(code.length + 1).fill(-1);
   const callTarget = new Uint8Array(code.length + 1);
   const costs = costModel?.calculator(code) ?? null;
@@ -126,6 +132,7 @@ export function analyzeProgram(code: Code, costModel: CostModel | null): Program
   /** First compiled block of the current basic block. */
   let basicFirst = 0;
   let registers = 0;
+  let implicitEnd = false;
   const close = (): void => {
     if (count === capacity) {
       capacity *= 2;
@@ -134,6 +141,7 @@ export function analyzeProgram(code: Code, costModel: CostModel | null): Program
       blockEntry = grown(blockEntry, (n) => new Uint8Array(n));
       blockRegisters = grown(blockRegisters, (n) => new Uint32Array(n));
       blockLoops = grown(blockLoops, (n) => new Uint8Array(n));
+      blockImplicitEnd = grown(blockImplicitEnd, (n) => new Uint8Array(n));
     }
     // The first part of a basic block is entered by jumps (if valid); later parts only by resuming.
     const entry = count !== basicFirst ? BlockEntry.Resume : code.isJumpTargetValid(start) ? BlockEntry.Jump : BlockEntry.None;
@@ -152,10 +160,13 @@ export function analyzeProgram(code: Code, costModel: CostModel | null): Program
     costs?.add(ins);
     registers |= registerMask(ins);
     const id = ins.id;
+    if (ins.implicit) implicitEnd = true;
     if (id === LOAD_IMM_AND_JUMP && ins.imm2 >>> 0 <= code.length) callTarget[ins.imm2 >>> 0] = 1;
     if (ENDS_BLOCK[id]) {
       const loops = staticTarget(ins) === start;
       close();
+      if (implicitEnd) blockImplicitEnd[basicFirst] = 1;
+      implicitEnd = false;
       if (loops) blockLoops[count - 1] = 1;
       if (costs !== null) blockCost[basicFirst] = costs.finish();
       start = -1;
@@ -177,7 +188,7 @@ export function analyzeProgram(code: Code, costModel: CostModel | null): Program
     size++;
   }
   const regionFirst = Uint32Array.from(firsts);
-  return { blockPc, blockCost, blockEntry, blockRegisters, blockLoops, blockCount: count, regionFirst, regionCount: regionFirst.length, blockAt };
+  return { blockPc, blockCost, blockEntry, blockRegisters, blockLoops, blockImplicitEnd, blockCount: count, regionFirst, regionCount: regionFirst.length, blockAt };
 }
 
 /** One past the last block of region `r`. */

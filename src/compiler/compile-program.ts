@@ -47,6 +47,7 @@ export function compileProgram(input: CompileInput): CompiledProgram {
   const module = new ModuleBuilder();
   module.importMemory('env', 'memory', Math.ceil(layout.initialBytes / WASM_PAGE_SIZE));
   const sbrkImport = module.importFunction('env', 'sbrk', module.type([ValType.I32], [ValType.I32]));
+  const markImport = module.importFunction('env', 'markBlock', module.type([ValType.I32], []));
   let paging: PagingImports | null = null;
   if (input.dynamicPaging) {
     const types = pagingImportTypes(module);
@@ -56,7 +57,7 @@ export function compileProgram(input: CompileInput): CompiledProgram {
   // Block index `blockCount` stands for "return to the host": its table entry finishes the run.
   const finishBlock = analysis.blockCount;
   const runtime = defineRuntime({ module, map, layout, wide, jumpTableLength: jumpTable.length, finishBlock, paging });
-  const ctx: EmitContext = { code, analysis, wide, gas: input.gas, map, layout, helpers, runtime, sbrkImport, jumpTableLength: jumpTable.length, trapAtCodeEnd: input.trapAtCodeEnd, dynamicPaging: input.dynamicPaging };
+  const ctx: EmitContext = { code, analysis, wide, gas: input.gas, map, layout, helpers, runtime, sbrkImport, markImport, jumpTableLength: jumpTable.length, trapAtCodeEnd: input.trapAtCodeEnd, dynamicPaging: input.dynamicPaging };
 
   const regionType = module.type([ValType.I32], [ValType.I32]);
 

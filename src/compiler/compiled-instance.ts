@@ -51,6 +51,7 @@ export class CompiledImports {
       env: {
         memory: this.wasmMemory,
         sbrk: (size: number): number => (memory.sbrk(size >>> 0) ?? 0) | 0,
+        markBlock: (pc: number): void => this.target!.markBlock(pc >>> 0),
         pagedLoad: (address: number, kind: number, pc: number): number => this.target!.pagedLoad(address >>> 0, kind, pc),
         pagedStore: (address: number, low: number, high: number, size: number, pc: number): number =>
           memory.slowStore(address >>> 0, size, low, high) ? 0 : this.target!.recordFault(pc),
@@ -250,7 +251,8 @@ export class CompiledInstance extends InterpreterInstance {
           this.programCounterValid = true;
           this.nextProgramCounter = pc;
           this.nextProgramCounterChanged = false;
-          this.resumeBlock = this.entryBlock(pc, false);
+          // Resumed in compiled code at the same block, whichever way it was entered.
+          this.resumeBlock = block;
         }
         return Exit.NotEnoughGas;
       case ExitCode.Segfault:

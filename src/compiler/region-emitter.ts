@@ -45,6 +45,8 @@ export interface EmitContext {
   readonly helpers: HelperFunctions;
   readonly runtime: RuntimeFunctions;
   readonly sbrkImport: number;
+  /** `markBlock(pc)`: see InterpreterInstance.markBlock. */
+  readonly markImport: number;
   readonly jumpTableLength: number;
   /** Falling through past the end of the code runs into a trap block at the code length (Gray Paper semantics). */
   readonly trapAtCodeEnd: boolean;
@@ -680,13 +682,10 @@ export class RegionEmitter {
   private emitBlock(block: number): void {
     const { analysis } = this.ctx;
     const pc = analysis.blockPc[block]!;
-    const atCodeEnd = pc === this.ctx.code.length;
-    if (analysis.blockEntry[block] === BlockEntry.None && !atCodeEnd) {
-      // Not a valid jump target: only reached by falling through, and the interpreter reproduces how the
-      // reference handles that. (The trap block at the code end is reached that way only with trapAtCodeEnd.)
-      this.exitAt(ExitCode.Fallback, pc);
-      return;
-    }
+    // Blocks that are not valid jump targets are reached here only by a `fallthrough` (into a gap, or past a
+    // 24-byte skip the reference reads as one), which compiles and charges them like any block; the host enters
+    // them through the interpreter. They, and blocks ending in an implicit invalid, mark the instance.
+    if (analysis.blockImplicitEnd[block] === 1 || analysis.blockEntry[block] === BlockEntry.None) this.mark(pc);
     // A block that jumps back to itself runs inside a `loop`, its back edge a plain branch.
     const loops = analysis.blockLoops[block] === 1;
     if (loops) {
@@ -1047,14 +1046,23 @@ export class RegionEmitter {
     this.setReg(d);
   }
 
+  /** Calls `markBlock(pc)` (blocks ending in an implicit invalid; see InterpreterInstance.markBlock). */
+  private mark(pc: number): void {
+    this.i32(pc);
+    this.call(this.ctx.markImport);
+  }
+
   private branch(ins: DecodedInstruction): void {
     const withImmediate = SHAPE[ins.id] === Shape.BranchImm;
     const taken = withImmediate ? ins.imm2 : ins.imm1;
-    const code = this.ctx.code;
+    const { code, analysis } = this.ctx;
     if (!code.isJumpTargetValid(taken) || !code.isJumpTargetValid(ins.nextPc)) {
       this.trap(ins.pc);
       return;
     }
+    // The reference compiles both edges when the branch runs.
+    if (analysis.blockImplicitEnd[analysis.blockAt[taken]!] === 1) this.mark(taken);
+    if (analysis.blockImplicitEnd[analysis.blockAt[ins.nextPc]!] === 1) this.mark(ins.nextPc);
     this.reg(ins.reg1);
     if (withImmediate) this.imm(ins.imm1);
     else this.reg(ins.reg2);

@@ -197,6 +197,14 @@ export class CompiledCode {
 
   private readonly handlers: Int16Array;
   private readonly decoded = new DecodedInstruction();
+  /**
+   * Instructions of tracked blocks (blocks ending in an implicit invalid instruction, or starting where no jump
+   * may go) by code offset: the start of their block. See InterpreterInstance.markBlock.
+   */
+  readonly trackedOwner = new Map<number, number>();
+  /** Per block start, whether its walk ends in an implicit invalid instruction (filled as needed). */
+  private readonly implicitEnd = new Map<number, boolean>();
+  private readonly scratch = new DecodedInstruction();
   private readonly costs: BlockCostCalculator;
 
   constructor(
@@ -274,6 +282,21 @@ export class CompiledCode {
     return this.length === origin ? -1 : origin;
   }
 
+  /**
+   * Whether the block starting at `pc` ends in an implicit invalid instruction. Such blocks mark the instance when
+   * the reference would compile them, because a host entry at that implicit instruction depends on it (see
+   * InterpreterInstance.markBlock).
+   */
+  endsInImplicitInvalid(pc: number): boolean {
+    if (!this.code.mayHaveImplicitInvalid) return false;
+    let known = this.implicitEnd.get(pc);
+    if (known === undefined) {
+      known = this.code.blockEndsInImplicitInvalid(pc, this.scratch);
+      this.implicitEnd.set(pc, known);
+    }
+    return known;
+  }
+
   /** Compiles one block; returns the code offset it continues into (see {@link compileBlock}) or -1. */
   private compileOne(pc: number): number {
     const { gasMetering, stepTracing } = this.options;
@@ -282,7 +305,13 @@ export class CompiledCode {
     let valid = this.code.isJumpTargetValid(pc) ? 1 : 0;
     let continuation = -1;
     const boundaries = this.options.boundaries === true;
+    const origin = this.length;
+    const validStart = valid === 1;
+    let implicitEnd = false;
+    let lastPc = pc;
     this.code.walkBounded(pc, this.decoded, (ins) => {
+      lastPc = ins.pc;
+      if (ins.implicit) implicitEnd = true;
       this.offsets[ins.pc] = this.length * 2 + valid;
       if (boundaries && valid === 1) this.emit(ins.pc, word(H.BOUNDARY));
       valid = 0;
@@ -297,11 +326,43 @@ export class CompiledCode {
       continuation = this.emitInstruction(ins);
       return continuation === CONTINUE;
     });
+    if (implicitEnd || !validStart) chargeIndex = this.track(pc, origin + (boundaries && validStart ? 1 : 0), lastPc, chargeIndex);
     if (gasMetering) {
       const cost = costs.finish();
       if (chargeIndex >= 0) this.xs[chargeIndex] = cost;
     }
     return continuation;
+  }
+
+  /**
+   * Makes the block at `pc` (compiled at handler indices from `at` on, its instructions at offsets up to `lastPc`)
+   * a tracked block: inserts a MARK before its first STEP/CHARGE_GAS/instruction handler, and records it as the
+   * owner of its instructions. Returns the moved `chargeIndex`. Done after the walk, as whether the block ends in
+   * an implicit invalid instruction is known only then (rare either way: linkers never emit such blocks).
+   */
+  private track(pc: number, at: number, lastPc: number, chargeIndex: number): number {
+    if (this.length === this.words.length) this.grow();
+    const end = this.length;
+    this.words.copyWithin(at + 1, at, end);
+    this.xs.copyWithin(at + 1, at, end);
+    this.ys.copyWithin(at + 1, at, end);
+    this.pcs.copyWithin(at + 1, at, end);
+    this.length++;
+    this.words[at] = word(H.MARK);
+    this.xs[at] = pc;
+    this.ys[at] = 0;
+    this.pcs[at] = pc;
+    // Every instruction after the block start now begins one handler later (the start keeps its BOUNDARY or
+    // now begins with the MARK).
+    this.trackedOwner.set(pc, pc);
+    for (let offset = pc + 1; offset <= lastPc; offset++) {
+      const packed = this.offsets[offset]!;
+      if (packed !== NO_BLOCK && packed >>> 1 >= at && packed >>> 1 < end) {
+        this.offsets[offset] = packed + 2;
+        this.trackedOwner.set(offset, pc);
+      }
+    }
+    return chargeIndex >= at ? chargeIndex + 1 : chargeIndex;
   }
 
   /**
@@ -391,6 +452,10 @@ export class CompiledCode {
           this.emit(pc, word(H.TRAP));
           return -1;
         }
+        // The reference compiles both edges when the branch first runs; edges that end in an implicit invalid
+        // instruction are marked for the instance whenever the branch runs.
+        if (this.endsInImplicitInvalid(taken)) this.emit(pc, word(H.MARK), taken);
+        if (this.endsInImplicitInvalid(ins.nextPc)) this.emit(pc, word(H.MARK), ins.nextPc);
         const op = handler + UNRESOLVED_BRANCH_DELTA;
         this.emit(pc, withImmediate ? word(op, ins.reg1) : word(op, ins.reg1, ins.reg2), withImmediate ? ins.imm1 : 0, taken);
         return ins.nextPc;

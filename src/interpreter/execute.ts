@@ -192,6 +192,13 @@ export function execute(vm: InterpreterInstance): Exit {
         roView = mem.roView;
         i++;
         break;
+      case H.MARK:
+        vm.markBlock(X[i]!);
+        W = cc.words;
+        X = cc.xs;
+        Y = cc.ys;
+        i++;
+        break;
       case H.BOUNDARY:
         vm.gas = gas;
         vm.boundaryPc = cc.pcs[i]!;

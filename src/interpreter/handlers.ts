@@ -53,6 +53,11 @@ export const enum H {
    * is the first handler of the run.
    */
   BOUNDARY,
+  /**
+   * x = code offset of a block that ends in an implicit invalid instruction: records, for this instance, that the
+   * reference would have compiled that block by now (see InterpreterInstance.markBlock).
+   */
+  MARK,
 
   // --- memory: r0 = value register (destination for loads, source for stores), r1 = base, x = offset ---
   LOAD_U8,

@@ -127,7 +127,11 @@ export class InterpreterInstance {
       // Entering at a block start: its boundary marker is not a reason to stop.
       const words = this.compiled.words;
       let next = (words[index]! & 0xff) === H.BOUNDARY ? index + 1 : index;
-      if (this.skipEntryCharge && (words[next]! & 0xff) === H.CHARGE_GAS) next++;
+      if (this.skipEntryCharge) {
+        // Compiled code ran the block's start already (its mark and its charge).
+        if ((words[next]! & 0xff) === H.MARK) next++;
+        if ((words[next]! & 0xff) === H.CHARGE_GAS) next++;
+      }
       this.skipEntryCharge = false;
       this.nextIndex = next;
       this.programCounter = pc;
@@ -141,19 +145,49 @@ export class InterpreterInstance {
   /** Gas charged by the last {@link resolveArbitraryJump} for entering mid-block. */
   private entryCost = 0;
 
+  /**
+   * Tracked blocks the reference interpreter would have compiled in this instance by now: entered, an edge of a
+   * branch that ran, or found by a host entry. The reference caches compiled blocks per instance, and a host
+   * entry goes through that cache first; only when it misses does it walk back to the block start, which fails
+   * at implicit invalid instructions and in blocks that start where no jump may go (reached by `fallthrough`
+   * only). So such entries trap before their block was compiled and are charged like any mid-block entry after;
+   * and entering at the start of a block that is not a valid jump target charges it once when that compiles it,
+   * twice (on entry, then by the block) when it was compiled before. Tracked are the blocks where this shows:
+   * those ending in an implicit invalid instruction or starting where no jump may go.
+   */
+  private readonly markedBlocks = new Set<number>();
+
+  /**
+   * Records that the reference would have compiled the block at `pc` (see {@link markedBlocks}), and compiles it
+   * in the shared code if no instance has (which may reallocate the handler arrays).
+   */
+  markBlock(pc: number): void {
+    this.markedBlocks.add(pc);
+    if (this.compiled.offsets[pc]! < 0) this.compiled.compileBlock(pc);
+  }
+
   /** Handler index for a host-chosen entry point (which may be mid-block), or -1 (trap). */
   private resolveArbitraryJump(pc: number): number {
     const compiled = this.compiled;
+    const code = compiled.code;
     this.entryCost = 0;
-    if (pc < 0 || pc > compiled.code.length) {
+    if (pc < 0 || pc > code.length) {
       return -1;
     }
+    // Cached in the reference's instance: the block holding `pc` was compiled there (see markedBlocks).
+    const owner = compiled.trackedOwner.get(pc);
+    if (owner !== undefined && this.markedBlocks.has(owner)) return this.targetAndEntryCost(compiled.offsets[pc]!);
+    // Not cached: the block must be found by walking back from an instruction start.
+    if (!code.isInstructionStart(pc)) return -1;
+    const start = code.findStartOfBasicBlock(pc);
+    if (start < 0) return -1;
     let packed = compiled.offsets[pc]!;
-    if (packed >= 0) return this.targetAndEntryCost(packed);
-    const start = compiled.code.findStartOfBasicBlock(pc);
-    if (start < 0 || compiled.compileBlock(start) < 0) return -1;
-    packed = compiled.offsets[pc]!;
-    if (packed < 0) return -1;
+    if (packed < 0) {
+      if (compiled.compileBlock(start) < 0) return -1;
+      packed = compiled.offsets[pc]!;
+      if (packed < 0) return -1;
+    }
+    if (compiled.trackedOwner.get(start) === start) this.markBlock(start);
     return start === pc ? packed >>> 1 : this.targetAndEntryCost(packed);
   }
 
@@ -165,6 +199,7 @@ export class InterpreterInstance {
     const words = compiled.words;
     const op = (index: number): number => words[index]! & 0xff;
     let start = target;
+    if (op(start) === H.MARK) start++;
     if (op(start) === H.STEP && op(start + 1) === H.CHARGE_GAS) {
       start += 1;
     } else {

@@ -33,6 +33,11 @@ export class DecodedInstruction {
   /** Immediates as signed 32-bit values; targets as unsigned 32-bit values. */
   imm1 = 0;
   imm2 = 0;
+  /**
+   * An implicit invalid instruction the walk inserted (after a gap of more than 24 bytes or at the code end),
+   * rather than a decoded opcode byte.
+   */
+  implicit = false;
 
   copyFrom(other: DecodedInstruction): this {
     this.id = other.id;
@@ -43,6 +48,7 @@ export class DecodedInstruction {
     this.reg3 = other.reg3;
     this.imm1 = other.imm1;
     this.imm2 = other.imm2;
+    this.implicit = other.implicit;
     return this;
   }
 
@@ -214,6 +220,7 @@ export class Code {
     out.id = id;
     out.pc = offset;
     out.nextPc = offset + skip + 1;
+    out.implicit = false;
     if (id === INVALID) {
       out.reg1 = out.reg2 = out.reg3 = out.imm1 = out.imm2 = 0;
     } else {
@@ -282,6 +289,44 @@ export class Code {
       at = previous;
     }
     return 0;
+  }
+
+  private mayHaveImplicit: boolean | null = null;
+
+  /**
+   * False if no walk can meet an implicit invalid instruction: no run of 24 or more bytes without an instruction
+   * start (such a run spans two whole zero bitmask bytes; instructions never do), and the last instruction cannot
+   * fall through past the end. Lets per-block checks be skipped for ordinary programs.
+   */
+  get mayHaveImplicitInvalid(): boolean {
+    if (this.mayHaveImplicit === null) {
+      const n = this.code.length;
+      const bytes = Math.min(this.bitmask.length, (n + 7) >>> 3);
+      let zeros = 0;
+      let found = false;
+      for (let i = 0; i < bytes && !found; i++) {
+        zeros = this.bitmask[i] === 0 ? zeros + 1 : 0;
+        found = zeros >= 2;
+      }
+      let last = n - 1;
+      while (last >= 0 && !this.isInstructionStart(last)) last--;
+      this.mayHaveImplicit = found || last < 0 || INSTRUCTIONS_CAN_FALL_THROUGH[this.idAt(last)]!;
+    }
+    return this.mayHaveImplicit;
+  }
+
+  /**
+   * Whether the walk of the block starting at `offset` (see {@link walkBounded}) ends at an implicit invalid
+   * instruction: the block runs into a gap of more than 24 bytes or off the end of the code, or no instruction
+   * starts at `offset` itself.
+   */
+  blockEndsInImplicitInvalid(offset: number, scratch: DecodedInstruction): boolean {
+    let implicit = false;
+    this.walkBounded(offset, scratch, (ins) => {
+      implicit = ins.implicit;
+      return !ENDS_BLOCK[ins.id]!;
+    });
+    return implicit;
   }
 
   /**
@@ -363,6 +408,7 @@ function setInvalid(out: DecodedInstruction, pc: number, nextPc: number): void {
   out.pc = pc;
   out.nextPc = nextPc;
   out.reg1 = out.reg2 = out.reg3 = out.imm1 = out.imm2 = 0;
+  out.implicit = true;
 }
 
 /** `canFallThrough` per instruction id, with INVALID treated as `trap`. */

@@ -118,6 +118,16 @@ test('freed pages fault again', () => {
   instance.freePages(0x10001, 0);
 });
 
+test('freePages rejects a range that runs past the end of the address space (found by the differential fuzzer)', () => {
+  const { module } = dynamic([asm.ret()]);
+  const instance = startAt(module);
+  instance.zeroMemoryWithMemoryProtection(0xffff_f000, PAGE, 'read-write');
+  accessError(() => instance.freePages(0xffff_f000, 2 * PAGE), 0xffff_f000, 2 * PAGE);
+  assert.ok(instance.isMemoryAccessible(0xffff_f000, PAGE, 'read-write'));
+  instance.freePages(0xffff_f000, PAGE);
+  assert.equal(instance.residentMemory, 0);
+});
+
 test('protectMemory makes a page read-only (write segfaults with isWriteProtected) until unprotected', () => {
   const { module, offsets } = dynamic([asm.absolute('load_i32', A0, 0x10000), asm.storeImm('store_imm_u32', 0x10000, 0x12345678), asm.ret()]);
   const instance = module.instantiate();

@@ -177,6 +177,9 @@ export class InterpreterInstance {
     // Cached in the reference's instance: the block holding `pc` was compiled there (see markedBlocks).
     const owner = compiled.trackedOwner.get(pc);
     if (owner !== undefined && this.markedBlocks.has(owner)) return this.targetAndEntryCost(compiled.offsets[pc]!);
+    // Compiled by some instance in an untracked block: the walk back would find the same start.
+    const known = compiled.offsets[pc]!;
+    if (owner === undefined && known >= 0) return this.targetAndEntryCost(known);
     // Not cached: the block must be found by walking back from an instruction start.
     if (!code.isInstructionStart(pc)) return -1;
     const start = code.findStartOfBasicBlock(pc);

@@ -40,18 +40,7 @@ export function instantiateStandardProgram(
 ): StandardProgramInstance {
   const program = parseStandardProgram(bytes);
   const layout = standardProgramLayout(program, args);
-  const blob = ProgramBlob.fromParts({
-    isa: INSTRUCTION_SETS.jam_v1,
-    roDataSize: 0,
-    rwDataSize: 0,
-    stackSize: 0,
-    roData: new Uint8Array(0),
-    rwData: new Uint8Array(0),
-    imports: [],
-    exports: [],
-    customSections: [],
-    ...parseCodeAndJumpTable(program.code),
-  });
+  const blob = ProgramBlob.fromCode(INSTRUCTION_SETS.jam_v1, parseCodeAndJumpTable(program.code));
   const module = Module.fromBlob(engine, blob, {
     dynamicPaging: true,
     pageSize: 0x1000,

@@ -13,7 +13,10 @@ import { INSTRUCTIONS, INVALID, type OperandKind } from '../isa/instruction-tabl
 
 /** How compiled code may be entered at a block. */
 export const enum BlockEntry {
-  /** Only the interpreter runs this block (it is not a valid jump target). */
+  /**
+   * Not a valid jump target: compiled code reaches it only by a `fallthrough` (into a gap, or past a 24-byte skip
+   * the reference reads as one); the host enters it through the interpreter.
+   */
   None = 0,
   /** A basic block start: entered by jumps and by the host. */
   Jump = 1,

@@ -267,10 +267,9 @@ export class CompiledInstance extends InterpreterInstance {
         this.segfaultPageAddress = this.view.getUint32(STATE.segfaultPage, true);
         this.segfaultIsWriteProtected = this.view.getUint32(STATE.segfaultWriteProtected, true) !== 0;
         return Exit.Segfault;
-      case ExitCode.Fallback:
       case ExitCode.FallbackCharged:
-        // Continue at `pc` in the interpreter; a block the compiled code charged is not charged again.
-        this.skipEntryCharge = code === ExitCode.FallbackCharged;
+        // Continue at `pc` in the interpreter, without charging the block the compiled code charged.
+        this.skipEntryCharge = true;
         this.nextProgramCounter = pc;
         this.nextProgramCounterChanged = true;
         this.chargeGasOnEntry = false;

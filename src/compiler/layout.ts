@@ -41,9 +41,7 @@ export const enum ExitCode {
   Trap = -2,
   Ecalli = -3,
   NotEnoughGas = -4,
-  /** Continue in the interpreter at `exitPc` (work the compiled code does not do), charging its block. */
-  Fallback = -5,
-  /** Continue in the interpreter at `exitPc`, whose block the compiled code has charged already. */
+  /** Continue in the interpreter at `exitPc` (work the compiled code does not do), whose block it has charged. */
   FallbackCharged = -6,
   /** Dynamic paging: an access touched a missing page (details in the state area); resumable. */
   Segfault = -7,

@@ -28,6 +28,11 @@ export interface VectorOptions {
   costModelFor?: (isa: InstructionSetKind) => CostModel | null;
   /** The backend to run on. Default `interpreter`. */
   backend?: BackendKind;
+  /**
+   * Run with dynamic paging, as the vectors describe (default). With false the module has standard memory and
+   * no pages: only for vectors that map no memory and expect no page fault.
+   */
+  dynamicPaging?: boolean;
 }
 
 /** Result of one vector. */
@@ -128,21 +133,9 @@ export function runJamVector(vector: JsonValue, options: VectorOptions = {}): Ve
   let gasChecks = 0;
   let gasChecksSkipped = 0;
 
-  const codeAndJumpTable = parseCodeAndJumpTable(asBytes(json['program'], 'program'));
-  const blob = ProgramBlob.fromParts({
-    isa: INSTRUCTION_SETS[isaKind],
-    roDataSize: 0,
-    rwDataSize: 0,
-    stackSize: 0,
-    roData: new Uint8Array(0),
-    rwData: new Uint8Array(0),
-    imports: [],
-    exports: [],
-    customSections: [],
-    ...codeAndJumpTable,
-  });
+  const blob = ProgramBlob.fromCode(INSTRUCTION_SETS[isaKind], parseCodeAndJumpTable(asBytes(json['program'], 'program')));
   const module = Module.fromBlob(engines[options.backend ?? 'interpreter'], blob, {
-    dynamicPaging: true,
+    dynamicPaging: options.dynamicPaging ?? true,
     gasMetering: 'sync',
     validateJamCode: false,
     // The vectors were generated before PolkaVM moved this trap onto the `fallthrough` itself.

@@ -124,6 +124,25 @@ export class ProgramBlob {
   }
 
   /**
+   * A blob holding only code: no data, stack, imports or exports (what a JAM code blob describes; the JAM standard
+   * program format sets up memory itself).
+   */
+  static fromCode(isa: InstructionSet, codeAndJumpTable: CodeAndJumpTable): ProgramBlob {
+    return ProgramBlob.fromParts({
+      isa,
+      roDataSize: 0,
+      rwDataSize: 0,
+      stackSize: 0,
+      roData: new Uint8Array(0),
+      rwData: new Uint8Array(0),
+      imports: [],
+      exports: [],
+      customSections: [],
+      ...codeAndJumpTable,
+    });
+  }
+
+  /**
    * Builds a blob from parts, checking the same invariants as parsing: data payloads within their declared
    * sizes, a bitmask of the right length.
    */

@@ -9,7 +9,7 @@ import { Engine, type BackendKind } from '../../src/api/engine.js';
 import type { Interrupt } from '../../src/api/interrupt.js';
 import { Module, type ModuleOptions } from '../../src/api/module.js';
 import type { RawInstance } from '../../src/api/raw-instance.js';
-import { REGISTER_NAMES } from '../../src/isa/registers.js';
+import { Reg, REGISTER_NAMES } from '../../src/isa/registers.js';
 import { ProgramBlob } from '../../src/program/program-blob.js';
 import type { DifferentialCase, HostAction } from './case.js';
 
@@ -239,12 +239,7 @@ function hostFunction(c: DifferentialCase, hostcall: number, side: Side, metered
   const vm = side.vm;
   const reg = (r: number): bigint => vm.reg(r);
   const lo = (r: number): number => Number(reg(r) & 0xffffffffn);
-  const A0 = 7;
-  const A1 = 8;
-  const A2 = 9;
-  const A3 = 10;
-  const A4 = 11;
-  const A5 = 12;
+  const { A0, A1, A2, A3, A4, A5 } = Reg;
   const h = mix([BigInt(hostcall), reg(A0), reg(A1), reg(A2), reg(A3), reg(A4), reg(A5)]);
   switch (hostcall % 10) {
     case 0:

@@ -130,18 +130,5 @@ function skipEndingAtByteBoundary(): ProgramBlob {
 }
 
 function rawBlob(code: Uint8Array, bitmask: Uint8Array): ProgramBlob {
-  return ProgramBlob.fromParts({
-    isa: INSTRUCTION_SETS.latest64,
-    roDataSize: 0,
-    rwDataSize: 0,
-    stackSize: 0,
-    roData: new Uint8Array(0),
-    rwData: new Uint8Array(0),
-    imports: [],
-    exports: [],
-    jumpTable: new JumpTable(new Uint32Array(0), 0),
-    code,
-    bitmask,
-    customSections: [],
-  });
+  return ProgramBlob.fromCode(INSTRUCTION_SETS.latest64, { code, bitmask, jumpTable: new JumpTable(new Uint32Array(0), 0) });
 }

@@ -1,10 +1,10 @@
 /**
  * Doom (the reference `doom.polkavm`, Latest32, page size 0x4000, with a WAD): `ext_initialize` once, warm-up
- * ticks, then timed `ext_tick`s on the interpreter, the compiler and the compiler with gas metering, one tick of
- * each in turn, so that the three play the same ticks of the same game side by side; their last frames must be
- * identical. Also times the pipeline cost model (`full-l2`) over every basic block of Doom.
+ * ticks, then timed `ext_tick`s on the interpreter, the compiler (lazy translation, its default for a program of
+ * this size), the compiler with gas metering and the compiler translating eagerly, one tick of each in turn, so
+ * that all play the same ticks of the same game side by side; their last frames must be identical. Also times the pipeline cost model (`full-l2`) over every basic block of Doom.
  */
-import { Engine, type BackendKind } from '../src/api/engine.js';
+import { Engine, type BackendKind, type TranslationKind } from '../src/api/engine.js';
 import { type Instance, Linker } from '../src/api/linker.js';
 import { Module } from '../src/api/module.js';
 import { ProgramBlob } from '../src/program/program-blob.js';
@@ -34,7 +34,10 @@ export interface DoomBackendResult {
 
 export interface DoomResult {
   readonly interpreter: DoomBackendResult | null;
+  /** The compiler as configured by default (lazy translation, for a program of Doom's size). */
   readonly compiler: DoomBackendResult;
+  /** The compiler with every region translated before the first run, into one module. */
+  readonly compilerEager: DoomBackendResult;
   /** `ext_initialize` on a second instance of the compiler's module (its WebAssembly compiled already). */
   readonly compilerSecondInitMs: number;
   readonly compilerGas: DoomBackendResult;
@@ -127,9 +130,9 @@ class DoomPlayer {
   }
 }
 
-function doomModule(rom: Uint8Array, backend: BackendKind, gas: boolean): Module {
+function doomModule(rom: Uint8Array, backend: BackendKind, gas: boolean, translation: TranslationKind = 'auto'): Module {
   const options = gas ? { pageSize: PAGE_SIZE, gasMetering: 'sync' as const, costModel: 'naive' as const } : { pageSize: PAGE_SIZE };
-  return Module.fromBlob(new Engine({ backend }), rom, options);
+  return Module.fromBlob(new Engine({ backend, translation }), rom, options);
 }
 
 export function benchDoom(rom: Uint8Array, wad: Uint8Array, ticks: number, withInterpreter: boolean, log: (line: string) => void): DoomResult {
@@ -138,7 +141,8 @@ export function benchDoom(rom: Uint8Array, wad: Uint8Array, ticks: number, withI
   const interpreter = withInterpreter ? new DoomPlayer(doomModule(rom, 'interpreter', false), wad) : null;
   const compiler = new DoomPlayer(doomModule(rom, 'compiler', false), wad);
   const compilerGas = new DoomPlayer(doomModule(rom, 'compiler', true), wad);
-  const players = [interpreter, compiler, compilerGas].filter((p): p is DoomPlayer => p !== null);
+  const compilerEager = new DoomPlayer(doomModule(rom, 'compiler', false, 'eager'), wad);
+  const players = [interpreter, compiler, compilerGas, compilerEager].filter((p): p is DoomPlayer => p !== null);
   log(`doom: ext_initialize, ${WARM_UP_TICKS} warm-up ticks, ${ticks} timed ticks on ${players.length} instances`);
   for (const player of players) player.initialize();
   for (let k = 0; k < WARM_UP_TICKS + ticks; k++) {
@@ -155,6 +159,7 @@ export function benchDoom(rom: Uint8Array, wad: Uint8Array, ticks: number, withI
     compiler: compiler.result(),
     compilerSecondInitMs: again.initMs,
     compilerGas: compilerGas.result(),
+    compilerEager: compilerEager.result(),
     instructionsPerTick: median(compilerGas.used),
     frameHash: [...hashes][0]!,
     loadMs,

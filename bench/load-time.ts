@@ -32,7 +32,12 @@ export interface LoadTimeRow {
   readonly translateMs: number;
   readonly wasmCompileMs: number;
   readonly instantiateMs: number;
+  /** Ready with the default translation (`'auto'`: lazy for programs of 128 KiB of code or more). */
   readonly readyMs: number;
+  /** What `'auto'` chose for this program. */
+  readonly translation: 'lazy' | 'eager';
+  /** Ready with every region translated up front (`translation: 'eager'`). */
+  readonly eagerReadyMs: number;
   /** The same with `await module.compile()` (WebAssembly.compile) before instantiating. */
   readonly readyAsyncMs: number;
   /** Median first load in a fresh process, in milliseconds (null: not measured). */
@@ -54,6 +59,7 @@ export interface LoadTimeOptions {
 }
 
 const compilerEngine = new Engine({ backend: 'compiler' });
+const eagerEngine = new Engine({ backend: 'compiler', translation: 'eager' });
 
 interface Load {
   readonly parseMs: number;
@@ -63,9 +69,9 @@ interface Load {
 }
 
 /** Module.fromBlob, then the first instance, compiling synchronously (compiledWasm() is what it calls first). */
-function loadSync(bytes: Uint8Array, pageSize: number): Load {
+function loadSync(bytes: Uint8Array, pageSize: number, engine = compilerEngine): Load {
   const start = performance.now();
-  const module = Module.fromBlob(compilerEngine, bytes, { pageSize });
+  const module = Module.fromBlob(engine, bytes, { pageSize });
   const parsed = performance.now();
   module.compiledWasm();
   const compiled = performance.now();
@@ -95,6 +101,7 @@ function translateAndCompile(bytes: Uint8Array, pageSize: number): [number, numb
       costModel: module.costModel,
       trapAtCodeEnd: false,
       dynamicPaging: false,
+      lazyChunkBytes: 0,
     }),
   );
   const [, compileMs] = timed(() => new WebAssembly.Module(program.wasm as Uint8Array<ArrayBuffer>));
@@ -125,21 +132,23 @@ async function measure(name: string, blob: ProgramBlob, pageSize: number, option
   const parse: number[] = [];
   const instantiate: number[] = [];
   const ready: number[] = [];
+  const eagerReady: number[] = [];
   const readyAsync: number[] = [];
   const translate: number[] = [];
   const wasmCompile: number[] = [];
   let wasmBytes = 0;
   for (let k = 0; k < options.runs; k++) {
     // A fresh variant for every load that compiles WebAssembly (see load-variants.ts).
-    const load = loadSync(variant(blob, 3 * k + 1), pageSize);
+    const load = loadSync(variant(blob, 4 * k + 1), pageSize);
     parse.push(load.parseMs);
     instantiate.push(load.instantiateMs);
     ready.push(load.readyMs);
-    const [translateMs, compileMs, bytes] = translateAndCompile(variant(blob, 3 * k + 2), pageSize);
+    eagerReady.push(loadSync(variant(blob, 4 * k + 4), pageSize, eagerEngine).readyMs);
+    const [translateMs, compileMs, bytes] = translateAndCompile(variant(blob, 4 * k + 2), pageSize);
     translate.push(translateMs);
     wasmCompile.push(compileMs);
     wasmBytes = bytes;
-    readyAsync.push(await loadAsync(variant(blob, 3 * k + 3), pageSize));
+    readyAsync.push(await loadAsync(variant(blob, 4 * k + 3), pageSize));
   }
   const cold = options.coldRuns > 0 ? coldLoads(blob, pageSize, options.coldRuns) : null;
   setup.push(...(cold?.setup ?? []));
@@ -152,6 +161,8 @@ async function measure(name: string, blob: ProgramBlob, pageSize: number, option
     wasmCompileMs: median(wasmCompile),
     instantiateMs: median(instantiate),
     readyMs: median(ready),
+    translation: compilerEngine.lazyChunkBytesFor(blob.code.length) > 0 ? 'lazy' : 'eager',
+    eagerReadyMs: median(eagerReady),
     readyAsyncMs: median(readyAsync),
     coldReadyMs: cold === null ? null : median(cold.ready),
   };

@@ -56,7 +56,7 @@ function assembledTable(rows: readonly AssembledRow[]): string[] {
 
 function loadTable(load: LoadTimeResult): string[] {
   const lines = markdownTable(
-    ['program', 'code', 'WebAssembly', 'parse ms', 'translate ms', 'wasm compile ms', 'instantiate ms', 'ready ms', 'µs/KiB', 'ready (async) ms', 'cold ready ms', 'cold µs/KiB'],
+    ['program', 'code', 'WebAssembly', 'parse ms', 'translate ms', 'wasm compile ms', 'eager: ready ms', 'µs/KiB', 'default', 'instantiate ms', 'ready ms', 'µs/KiB', 'ready (async) ms', 'cold ready ms', 'cold µs/KiB'],
     load.rows.map((row) => [
       row.program,
       kib(row.codeBytes),
@@ -64,6 +64,9 @@ function loadTable(load: LoadTimeResult): string[] {
       ms(row.parseMs),
       ms(row.translateMs),
       ms(row.wasmCompileMs),
+      ms(row.eagerReadyMs),
+      usPerKiB(row.eagerReadyMs, row.codeBytes).toFixed(0),
+      row.translation,
       ms(row.instantiateMs),
       ms(row.readyMs),
       usPerKiB(row.readyMs, row.codeBytes).toFixed(0),
@@ -81,6 +84,7 @@ function doomLines(doom: DoomResult): string[] {
     ['interpreter', doom.interpreter],
     ['compiler', doom.compiler],
     ['compiler + sync gas', doom.compilerGas],
+    ['compiler, eager translation', doom.compilerEager],
   ] as const;
   return [
     ...markdownTable(

@@ -34,17 +34,19 @@ const selected = filter.length ? files.filter((f) => filter.some((x) => f.includ
 const BACKEND_SUITES = ['build/test/vm/', 'build/test/api/', 'build/test/examples/', 'build/test/guest/', 'build/test/conformance/'];
 const onCompiler = selected.filter((f) => BACKEND_SUITES.some((suite) => f.startsWith(suite)));
 const failures = [];
-const runSuite = (label, list, backend) => {
+const runSuite = (label, list, backend, env = {}) => {
   if (list.length === 0) return;
   console.log(`\n# ${label} (backend: ${backend})`);
   const result = spawnSync(process.execPath, ['--test', '--test-reporter=spec', ...list], {
     stdio: 'inherit',
-    env: { ...process.env, POLKAVM_TEST_BACKEND: backend },
+    env: { ...process.env, ...env, POLKAVM_TEST_BACKEND: backend },
   });
   if (result.status !== 0) failures.push(`${label} on ${backend}`);
 };
 runSuite('all tests', selected, 'interpreter');
 runSuite('VM behaviour suites', onCompiler, 'compiler');
+// Once more translating lazily, a chunk per ~3 blocks (the default chunk is 16 KiB, far above most test programs).
+runSuite('VM behaviour suites, lazy translation in 8-byte chunks', onCompiler, 'compiler', { POLKAVM_TEST_LAZY_CHUNK_BYTES: '8' });
 if (failures.length > 0) {
   console.error(`\nFailed: ${failures.join(', ')}`);
   process.exit(1);

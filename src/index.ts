@@ -10,7 +10,7 @@ export { AssemblyError } from './asm/assembly-error.js';
 export { link, ElfLinkError, type LinkOptions, type LinkResult, type InstructionSource, type ElfLocation } from './linker/index.js';
 export { disassemble, type DisassembleOptions } from './asm/disassembler.js';
 export { formatInstruction, type FormatOptions } from './asm/format.js';
-export { Engine, type BackendKind, type EngineOptions } from './api/engine.js';
+export { Engine, LAZY_TRANSLATION_THRESHOLD, type BackendKind, type EngineOptions, type TranslationKind } from './api/engine.js';
 export { Module, type ModuleOptions, type ModuleExport, type GasMeteringKind } from './api/module.js';
 export { RawInstance, type RegisterValue } from './api/raw-instance.js';
 export {

@@ -198,6 +198,7 @@ export class Module {
       costModel: this.costModel,
       trapAtCodeEnd: this.trapAtCodeEnd,
       dynamicPaging: this.dynamicPaging,
+      lazyChunkBytes: this.engine.lazyChunkBytesFor(this.blob.instructions.length),
     });
     return this.translated;
   }

@@ -8,7 +8,7 @@
  * charged already) and is entered only when resuming.
  */
 import type { CostModel } from '../gas/cost-model.js';
-import { type Code, DecodedInstruction, ENDS_BLOCK } from '../isa/code.js';
+import { type Code, DecodedInstruction, ENDS_BLOCK, WalkCursor } from '../isa/code.js';
 import { INSTRUCTIONS, INVALID, type OperandKind } from '../isa/instruction-table.js';
 
 /** How compiled code may be entered at a block. */
@@ -117,48 +117,76 @@ function grown<T extends Uint8Array | Uint32Array>(array: T, make: (length: numb
   return bigger;
 }
 
-/** Analyses the program; `costModel` is null when gas is not metered (costs are then all 0). */
-export function analyzeProgram(code: Code, costModel: CostModel | null): ProgramAnalysis {
-  // Blocks average several bytes of code; the arrays grow if this guess is low.
-  let capacity = Math.max(256, code.length >> 3);
-  let blockPc = new Uint32Array(capacity);
-  let blockCost = new Uint32Array(capacity);
-  let blockEntry = new Uint8Array(capacity);
-  let blockRegisters = new Uint32Array(capacity);
-  let blockLoops = new Uint8Array(capacity);
-  let blockImplicitEnd = new Uint8Array(capacity);
-  const blockAt = new Int32Array(code.length + 1).fill(-1);
+/**
+ * The per-block arrays, filled in code order. A class rather than closures in analyzeProgram, so that V8's
+ * optimized code for the walk stays valid from one program to the next.
+ */
+class BlockArrays {
+  capacity: number;
+  blockPc: Uint32Array;
+  blockCost: Uint32Array;
+  blockEntry: Uint8Array;
+  blockRegisters: Uint32Array;
+  blockLoops: Uint8Array;
+  blockImplicitEnd: Uint8Array;
+  readonly blockAt: Int32Array;
+  count = 0;
+
+  constructor(private readonly code: Code) {
+    // Blocks average several bytes of code; the arrays grow if this guess is low.
+    const capacity = Math.max(256, code.length >> 3);
+    this.capacity = capacity;
+    this.blockPc = new Uint32Array(capacity);
+    this.blockCost = new Uint32Array(capacity);
+    this.blockEntry = new Uint8Array(capacity);
+    this.blockRegisters = new Uint32Array(capacity);
+    this.blockLoops = new Uint8Array(capacity);
+    this.blockImplicitEnd = new Uint8Array(capacity);
+    this.blockAt = new Int32Array(code.length + 1).fill(-1);
+  }
+
+  /** Records a block starting at `start`; `basicFirst` is the first compiled block of its basic block. */
+  add(start: number, basicFirst: number, registers: number): void {
+    if (this.count === this.capacity) this.grow();
+    const count = this.count;
+    // The first part of a basic block is entered by jumps (if valid); later parts only by resuming.
+    this.blockPc[count] = start;
+    this.blockEntry[count] = count !== basicFirst ? BlockEntry.Resume : this.code.isJumpTargetValid(start) ? BlockEntry.Jump : BlockEntry.None;
+    this.blockRegisters[count] = registers;
+    if (start <= this.code.length) this.blockAt[start] = count;
+    this.count = count + 1;
+  }
+
+  private grow(): void {
+    this.capacity *= 2;
+    this.blockPc = grown(this.blockPc, (n) => new Uint32Array(n));
+    this.blockCost = grown(this.blockCost, (n) => new Uint32Array(n));
+    this.blockEntry = grown(this.blockEntry, (n) => new Uint8Array(n));
+    this.blockRegisters = grown(this.blockRegisters, (n) => new Uint32Array(n));
+    this.blockLoops = grown(this.blockLoops, (n) => new Uint8Array(n));
+    this.blockImplicitEnd = grown(this.blockImplicitEnd, (n) => new Uint8Array(n));
+  }
+}
+
+/**
+ * Analyses the program; `costModel` is null when gas is not metered (costs are then all 0). A region also ends
+ * once it holds `maxRegionBytes` of code (0: no limit), so that lazy translation can translate small chunks.
+ */
+export function analyzeProgram(code: Code, costModel: CostModel | null, maxRegionBytes = 0): ProgramAnalysis {
+  const blocks = new BlockArrays(code);
   const callTarget = new Uint8Array(code.length + 1);
   const costs = costModel?.calculator(code) ?? null;
-  let count = 0;
   let start = -1;
   /** First compiled block of the current basic block. */
   let basicFirst = 0;
   let registers = 0;
   let implicitEnd = false;
-  const close = (): void => {
-    if (count === capacity) {
-      capacity *= 2;
-      blockPc = grown(blockPc, (n) => new Uint32Array(n));
-      blockCost = grown(blockCost, (n) => new Uint32Array(n));
-      blockEntry = grown(blockEntry, (n) => new Uint8Array(n));
-      blockRegisters = grown(blockRegisters, (n) => new Uint32Array(n));
-      blockLoops = grown(blockLoops, (n) => new Uint8Array(n));
-      blockImplicitEnd = grown(blockImplicitEnd, (n) => new Uint8Array(n));
-    }
-    // The first part of a basic block is entered by jumps (if valid); later parts only by resuming.
-    const entry = count !== basicFirst ? BlockEntry.Resume : code.isJumpTargetValid(start) ? BlockEntry.Jump : BlockEntry.None;
-    blockPc[count] = start;
-    blockEntry[count] = entry;
-    blockRegisters[count] = registers;
-    if (start <= code.length) blockAt[start] = count;
-    count++;
-    registers = 0;
-  };
-  code.walkAll(new DecodedInstruction(), (ins) => {
+  const ins = new DecodedInstruction();
+  const cursor = new WalkCursor(code);
+  while (cursor.next(ins)) {
     if (start < 0) {
       start = ins.pc;
-      basicFirst = count;
+      basicFirst = blocks.count;
     }
     costs?.add(ins);
     registers |= registerMask(ins);
@@ -167,31 +195,50 @@ export function analyzeProgram(code: Code, costModel: CostModel | null): Program
     if (id === LOAD_IMM_AND_JUMP && ins.imm2 >>> 0 <= code.length) callTarget[ins.imm2 >>> 0] = 1;
     if (ENDS_BLOCK[id]) {
       const loops = staticTarget(ins) === start;
-      close();
-      if (implicitEnd) blockImplicitEnd[basicFirst] = 1;
+      blocks.add(start, basicFirst, registers);
+      registers = 0;
+      if (implicitEnd) blocks.blockImplicitEnd[basicFirst] = 1;
       implicitEnd = false;
-      if (loops) blockLoops[count - 1] = 1;
-      if (costs !== null) blockCost[basicFirst] = costs.finish();
+      if (loops) blocks.blockLoops[blocks.count - 1] = 1;
+      if (costs !== null) blocks.blockCost[basicFirst] = costs.finish();
       start = -1;
     } else if (id === ECALLI) {
-      close();
+      blocks.add(start, basicFirst, registers);
+      registers = 0;
       start = ins.nextPc;
     }
-  });
+  }
   if (start >= 0) throw new Error('internal error: the program does not end with a block terminator');
+  const { count, blockPc, blockCost, blockEntry, blockRegisters, blockLoops, blockImplicitEnd, blockAt } = blocks;
 
-  // Regions: at most MAX_REGION_BLOCKS blocks; cut early at a call target when the region is big enough.
-  const firsts: number[] = [];
+  const regionFirst = formRegions(blockPc, count, callTarget, maxRegionBytes);
+  return { blockPc, blockCost, blockEntry, blockRegisters, blockLoops, blockImplicitEnd, blockCount: count, regionFirst, regionCount: regionFirst.length, blockAt };
+}
+
+/**
+ * Regions: at most MAX_REGION_BLOCKS blocks (and `maxRegionBytes` of code, if not 0); cut early at a call target
+ * when the region is big enough. Returns each region's first block.
+ */
+function formRegions(blockPc: Uint32Array, count: number, callTarget: Uint8Array, maxRegionBytes: number): Uint32Array {
+  const firsts = new Uint32Array(count);
+  let regions = 0;
   let size = 0;
+  let regionPc = 0;
   for (let b = 0; b < count; b++) {
-    if (size === 0 || size >= MAX_REGION_BLOCKS || (size >= MIN_REGION_BLOCKS && callTarget[blockPc[b]!] === 1)) {
-      firsts.push(b);
+    const pc = blockPc[b]!;
+    if (
+      size === 0 ||
+      size >= MAX_REGION_BLOCKS ||
+      (size >= MIN_REGION_BLOCKS && callTarget[pc] === 1) ||
+      (maxRegionBytes > 0 && pc - regionPc >= maxRegionBytes)
+    ) {
+      firsts[regions++] = b;
       size = 0;
+      regionPc = pc;
     }
     size++;
   }
-  const regionFirst = Uint32Array.from(firsts);
-  return { blockPc, blockCost, blockEntry, blockRegisters, blockLoops, blockImplicitEnd, blockCount: count, regionFirst, regionCount: regionFirst.length, blockAt };
+  return firsts.slice(0, regions);
 }
 
 /** One past the last block of region `r`. */

@@ -14,11 +14,14 @@ import { Fault, type GuestMemory, LOAD_FAULT } from '../interpreter/memory.js';
 import { BlockEntry } from './analysis.js';
 import type { CompiledProgram } from './compile-program.js';
 import { ExitCode, STATE } from './layout.js';
+import { CHUNK_GLOBALS } from './lazy-chunks.js';
 import { LOAD_KIND_SIZE, LoadKind } from './recipes.js';
 import { WasmGuestMemory } from './wasm-memory.js';
 
 interface CompiledExports {
   run(block: number): number;
+  /** Present with lazy translation. */
+  table: WebAssembly.Table;
   // Present for standard memory only.
   rw1: WebAssembly.Global;
   rw2: WebAssembly.Global;
@@ -39,15 +42,17 @@ const CONTINUE_IN_INTERPRETER = -1;
  */
 export class CompiledImports {
   target: CompiledInstance | null = null;
+  private imports: WebAssembly.Imports | null = null;
 
   constructor(
     readonly memory: GuestMemory,
     readonly wasmMemory: WebAssembly.Memory,
   ) {}
 
+  /** The import object (one per instance: the main module and its lazily translated chunks share it). */
   object(): WebAssembly.Imports {
     const memory = this.memory;
-    return {
+    return (this.imports ??= {
       env: {
         memory: this.wasmMemory,
         sbrk: (size: number): number => (memory.sbrk(size >>> 0) ?? 0) | 0,
@@ -56,13 +61,16 @@ export class CompiledImports {
         pagedStore: (address: number, low: number, high: number, size: number, pc: number): number =>
           memory.slowStore(address >>> 0, size, low, high) ? 0 : this.target!.recordFault(pc),
       },
-    };
+    });
   }
 }
 
 export class CompiledInstance extends InterpreterInstance {
   private readonly exports: CompiledExports;
   private readonly wasmMemory: WebAssembly.Memory;
+  private readonly imports: CompiledImports;
+  /** Lazy translation: per chunk, whether this instance has instantiated it. */
+  private readonly chunkReady: Uint8Array;
   private words: Int32Array;
   private view: DataView;
   /** Compiled block to resume at (after a sync out-of-gas at its start), or -1. */
@@ -87,6 +95,8 @@ export class CompiledInstance extends InterpreterInstance {
   ) {
     super(interpreterCode, memory, jumpTable, is64Bit, gasMode);
     imports.target = this;
+    this.imports = imports;
+    this.chunkReady = new Uint8Array(program.chunks?.chunkCount ?? 0);
     this.wasmMemory = imports.wasmMemory;
     this.exports = wasmInstance.exports as unknown as CompiledExports;
     const e = this.exports;
@@ -203,6 +213,22 @@ export class CompiledInstance extends InterpreterInstance {
     }
   }
 
+  /** Lazy translation: instantiates a chunk (translated at its first use by any instance) in this instance. */
+  private instantiateChunk(chunk: number): void {
+    const chunks = this.program.chunks!;
+    if (this.chunkReady[chunk] === 1) throw new Error(`internal error: chunk ${chunk} reached its stub again`);
+    const env = this.imports.object()['env']!;
+    const instance = new WebAssembly.Instance(chunks.module(chunk), { env, [CHUNK_GLOBALS]: this.exports as unknown as WebAssembly.ModuleImports });
+    const table = this.exports.table;
+    const [first, end] = chunks.regions(chunk);
+    for (let r = first; r < end; r++) {
+      const fn = instance.exports[`r${r - first}`];
+      const [firstBlock, endBlock] = chunks.blocks(r);
+      for (let b = firstBlock; b < endBlock; b++) table.set(b, fn);
+    }
+    this.chunkReady[chunk] = 1;
+  }
+
   /** Runs compiled code from a block; returns an exit, or CONTINUE_IN_INTERPRETER. */
   private runCompiled(block: number): number {
     this.syncViews();
@@ -215,7 +241,14 @@ export class CompiledInstance extends InterpreterInstance {
     const metered = this.gasMode !== GasMode.None;
     if (metered) this.view.setBigInt64(STATE.gas, this.getGas(), true);
 
-    const code = this.exports.run(block);
+    let code = this.exports.run(block);
+    while (code === ExitCode.Translate) {
+      // Nothing ran in the block: translate its chunk, then enter it. (The heap may have grown, so views first.)
+      this.syncViews();
+      const target = this.view.getInt32(STATE.exitPc, true);
+      this.instantiateChunk(this.program.chunks!.chunkOf(target));
+      code = this.exports.run(target);
+    }
 
     this.syncViews();
     const after = this.words;

@@ -45,6 +45,8 @@ export const enum ExitCode {
   FallbackCharged = -6,
   /** Dynamic paging: an access touched a missing page (details in the state area); resumable. */
   Segfault = -7,
+  /** Lazy translation: the block in `exitPc` is not translated yet; nothing has run. */
+  Translate = -8,
 }
 
 export interface WasmLayout {

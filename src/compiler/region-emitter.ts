@@ -76,6 +76,14 @@ export function regionLocals(wide: boolean): readonly (readonly [number, ValType
   ];
 }
 
+/**
+ * Copies of a metered self-loop's body (see RegionEmitter.emitMeteredLoop) by its size in bytes of guest code:
+ * small loops, where the balance test weighs most, are unrolled most; large ones not at all (1).
+ */
+function unrolledCopies(bytes: number): number {
+  return bytes <= 40 ? 4 : bytes <= 120 ? 2 : 1;
+}
+
 /** How a memory access is checked (see RegionEmitter.accessCheck). */
 const enum Check {
   /** Nothing tested inline: the slow path decides. */
@@ -688,32 +696,107 @@ export class RegionEmitter {
     if (analysis.blockImplicitEnd[block] === 1 || analysis.blockEntry[block] === BlockEntry.None) this.mark(pc);
     // A block that jumps back to itself runs inside a `loop`, its back edge a plain branch.
     const loops = analysis.blockLoops[block] === 1;
-    if (loops) {
-      this.body.byte2(W.loop, EMPTY_BLOCK);
-      this.nesting++;
-      this.selfLoop = this.nesting;
-    }
     const cost = analysis.blockCost[block]!;
-    if (this.ctx.gas !== 'none' && cost > 0) {
-      const body = this.body;
-      this.get(GAS);
-      body.byte(W.i64_const).i64(cost, 0);
-      this.op(W.i64_sub);
-      this.tee(GAS);
-      body.byte(W.i64_const).i32(0);
-      this.op(W.i64_lt_s);
-      this.openIf();
-      this.exitAt(ExitCode.NotEnoughGas, pc);
-      this.end();
+    const metered = this.ctx.gas !== 'none' && cost > 0;
+    if (loops && metered) {
+      const copies = unrolledCopies(this.blockBytes(block));
+      if (copies > 1) {
+        this.emitMeteredLoop(pc, cost, copies);
+        return;
+      }
     }
-    if (!this.ctx.dynamicPaging) this.hoistAccessTests(pc);
-    this.blockDone = false;
-    this.ctx.code.walkBounded(pc, this.decoded, this.visit);
-    if (!this.blockDone) throw new Error(`internal error: the block at ${pc} does not end with a transfer`);
+    if (loops) this.openSelfLoop();
+    if (metered) this.charge(pc, cost, true);
+    this.emitBody(pc);
     if (loops) {
       this.end();
       this.selfLoop = -1;
     }
+  }
+
+  /** Guest code bytes of a block (up to the next block's start). */
+  private blockBytes(block: number): number {
+    const { analysis, code } = this.ctx;
+    const end = block + 1 < analysis.blockCount ? analysis.blockPc[block + 1]! : code.length;
+    return end - analysis.blockPc[block]!;
+  }
+
+  private openSelfLoop(): void {
+    this.body.byte2(W.loop, EMPTY_BLOCK);
+    this.nesting++;
+    this.selfLoop = this.nesting;
+  }
+
+  /** `gas -= cost`, then (if `checked`) leave with out-of-gas at `pc` when the balance went negative. */
+  private charge(pc: number, cost: number, checked: boolean): void {
+    const body = this.body;
+    this.get(GAS);
+    body.byte(W.i64_const).i64(cost, 0);
+    this.op(W.i64_sub);
+    if (!checked) {
+      this.set(GAS);
+      return;
+    }
+    this.tee(GAS);
+    body.byte(W.i64_const).i32(0);
+    this.op(W.i64_lt_s);
+    this.openIf();
+    this.exitAt(ExitCode.NotEnoughGas, pc);
+    this.end();
+  }
+
+  /**
+   * A metered block that jumps back to itself, its body emitted `copies + 1` times so that the balance is tested
+   * once per `copies` iterations instead of every time:
+   *
+   * ```
+   * loop $L
+   *   if gas < copies × cost       ; too little for all copies: one iteration, charged and tested as usual
+   *     gas -= cost; test; body    ; jumping back → $L
+   *   end
+   *   block $1  gas -= cost; body (jumping back → $1, i.e. the next copy)  end
+   *   …
+   *   gas -= cost; body            ; jumping back → $L
+   * end
+   * ```
+   *
+   * Every iteration is charged exactly when it starts, as before; on the unrolled path the balance is known to
+   * cover it, so nothing is tested. Leaving the loop (not jumping back, traps, host calls) is unchanged.
+   */
+  private emitMeteredLoop(pc: number, cost: number, copies: number): void {
+    const body = this.body;
+    this.openSelfLoop();
+    const loopLevel = this.nesting;
+    this.get(GAS);
+    body.byte(W.i64_const).i64(cost * copies, 0);
+    this.op(W.i64_lt_s);
+    this.openIf();
+    this.charge(pc, cost, true);
+    this.emitBody(pc);
+    this.end();
+    for (let k = 1; k <= copies; k++) {
+      const last = k === copies;
+      if (!last) {
+        body.byte2(W.block, EMPTY_BLOCK);
+        this.nesting++;
+        this.selfLoop = this.nesting;
+      } else {
+        this.selfLoop = loopLevel;
+      }
+      this.charge(pc, cost, false);
+      this.emitBody(pc);
+      if (!last) this.end();
+    }
+    this.end();
+    this.selfLoop = -1;
+  }
+
+  /** The block's instructions, with its hoisted access tests. */
+  private emitBody(pc: number): void {
+    if (!this.ctx.dynamicPaging) this.hoistAccessTests(pc);
+    this.blockDone = false;
+    this.ctx.code.walkBounded(pc, this.decoded, this.visit);
+    if (!this.blockDone) throw new Error(`internal error: the block at ${pc} does not end with a transfer`);
   }
 
   /** Emits one instruction; returns false when the rest of the block must not be emitted. */

@@ -28,6 +28,8 @@ export interface VectorOptions {
   costModelFor?: (isa: InstructionSetKind) => CostModel | null;
   /** The backend to run on. Default `interpreter`. */
   backend?: BackendKind;
+  /** The engine to run on (overrides `backend`). */
+  engine?: Engine;
   /**
    * Run with dynamic paging, as the vectors describe (default). With false the module has standard memory and
    * no pages: only for vectors that map no memory and expect no page fault.
@@ -134,7 +136,7 @@ export function runJamVector(vector: JsonValue, options: VectorOptions = {}): Ve
   let gasChecksSkipped = 0;
 
   const blob = ProgramBlob.fromCode(INSTRUCTION_SETS[isaKind], parseCodeAndJumpTable(asBytes(json['program'], 'program')));
-  const module = Module.fromBlob(engines[options.backend ?? 'interpreter'], blob, {
+  const module = Module.fromBlob(options.engine ?? engines[options.backend ?? 'interpreter'], blob, {
     dynamicPaging: options.dynamicPaging ?? true,
     gasMetering: 'sync',
     validateJamCode: false,

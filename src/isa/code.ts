@@ -377,29 +377,52 @@ export class Code {
    * implicit invalid instructions; after an implicit invalid it resumes at the next instruction start.
    */
   walkAll(out: DecodedInstruction, visit: (instruction: DecodedInstruction) => void): void {
-    const n = this.code.length;
-    let at = 0;
-    if (!this.isInstructionStart(0)) {
-      at = this.nextInstructionStart(0);
-      setInvalid(out, 0, at);
-      visit(out);
+    const cursor = new WalkCursor(this);
+    while (cursor.next(out)) visit(out);
+  }
+}
+
+/**
+ * {@link Code.walkAll} as a loop the caller drives (`while (cursor.next(out)) …`): no callback, so hot loops over
+ * a whole program stay monomorphic and allocate nothing.
+ */
+export class WalkCursor {
+  private at = 0;
+  /** Where an implicit invalid instruction is due before the next decoded one (-1: none), and where it resumes. */
+  private invalidAt = -1;
+  private resume = 0;
+
+  constructor(private readonly code: Code) {
+    if (!code.isInstructionStart(0)) {
+      this.invalidAt = 0;
+      this.resume = code.nextInstructionStart(0);
     }
-    while (at < n) {
-      const nextInvalid = this.decodeAt(at, out);
-      const next = out.nextPc;
-      const canFallThrough = INSTRUCTIONS_CAN_FALL_THROUGH[out.id]!;
-      visit(out);
-      if (!nextInvalid) {
-        at = next;
-        continue;
-      }
-      const resume = next === n ? n + 1 : this.nextInstructionStart(next);
-      if (canFallThrough) {
-        setInvalid(out, next, resume);
-        visit(out);
-      }
-      at = resume;
+  }
+
+  /** Decodes the next instruction into `out`; false at the end of the program. */
+  next(out: DecodedInstruction): boolean {
+    const code = this.code;
+    if (this.invalidAt >= 0) {
+      setInvalid(out, this.invalidAt, this.resume);
+      this.invalidAt = -1;
+      this.at = this.resume;
+      return true;
     }
+    const n = code.length;
+    if (this.at >= n) return false;
+    const nextInvalid = code.decodeAt(this.at, out);
+    const next = out.nextPc;
+    if (!nextInvalid) {
+      this.at = next;
+      return true;
+    }
+    const resume = next === n ? n + 1 : code.nextInstructionStart(next);
+    if (INSTRUCTIONS_CAN_FALL_THROUGH[out.id]!) {
+      this.invalidAt = next;
+      this.resume = resume;
+    }
+    this.at = resume;
+    return true;
   }
 }
 

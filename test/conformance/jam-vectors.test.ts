@@ -9,8 +9,9 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseJson } from '../../src/conformance/json.js';
 import { runJamVector } from '../../src/conformance/jam-vectors.js';
-import { TEST_BACKEND } from '../helpers/backend.js';
+import { TEST_BACKEND, testEngine } from '../helpers/backend.js';
 
+const ENGINE = testEngine();
 const root = resolve(process.cwd(), '../shared/conformance/jam-pvm');
 const suites = [
   { name: 'v0.4', dir: join(root, 'v0.4/programs'), expectedCount: 307 },
@@ -25,7 +26,7 @@ for (const suite of suites) {
   if (!existsSync(suite.dir)) continue;
   for (const file of readdirSync(suite.dir).filter((f) => f.endsWith('.json')).sort()) {
     test(`${suite.name} vector ${file.replace(/\.json$/, '')}`, () => {
-      const result = runJamVector(parseJson(readFileSync(join(suite.dir, file), 'utf8')), { backend: TEST_BACKEND });
+      const result = runJamVector(parseJson(readFileSync(join(suite.dir, file), 'utf8')), { engine: ENGINE });
       assert.deepEqual(result.failures, []);
       assert.equal(result.ranCompiled, TEST_BACKEND === 'compiler', 'ran on the selected backend');
     });

@@ -31,6 +31,8 @@ export interface CaseOptions {
   readonly validateJamCode: boolean;
   /** Memory starts empty and the host maps pages (segfaults are resolved by mapping the page). */
   readonly dynamicPaging: boolean;
+  /** Compiler: translate lazily, in chunks of this many bytes of code (absent or 0: eagerly). */
+  readonly lazyChunkBytes?: number;
 }
 
 export interface CaseCall {

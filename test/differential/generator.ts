@@ -191,7 +191,11 @@ function pickOp(table: OpTable, choice: number): InstructionDef {
   return table.defs[lo]!;
 }
 
+/** Lazy chunk sizes the generated cases use (0: eager translation). */
+const LAZY_CHUNK_BYTES = [0, 0, 1, 24, 0, 160] as const;
+
 /** Every instruction the generator can produce for an ISA (for coverage checks). */
+
 export function generatableInstructions(isa: FuzzIsa): readonly InstructionName[] {
   return opTable(isa).defs.map((def) => def.name);
 }
@@ -803,10 +807,13 @@ export function materialize(isa: FuzzIsa, c: CaseChoice, flags: GeneratorFlags):
     });
   });
 
+  const bytes = blob.toBytes();
   return withSummary({
     isa,
-    blob: blob.toBytes(),
-    options: { pageSize, gasMetering, auxDataSize, costModel, validateJamCode, dynamicPaging },
+    blob: bytes,
+    // Lazy translation in tiny chunks (a few blocks each, or one) for half of the cases; chosen without drawing
+    // from the random stream, so that the other choices stay as they were.
+    options: { pageSize, gasMetering, auxDataSize, costModel, validateJamCode, dynamicPaging, lazyChunkBytes: LAZY_CHUNK_BYTES[bytes.length % LAZY_CHUNK_BYTES.length]! },
     calls,
     hostTargets,
     segments: c.segments.length,

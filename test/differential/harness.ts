@@ -16,10 +16,21 @@ import type { DifferentialCase, HostAction } from './case.js';
 /** Most `run()` calls per host call (each ecalli and refill is one); keeps unmetered host loops finite. */
 const MAX_RUNS_PER_CALL = 48;
 
-const ENGINES: Readonly<Record<BackendKind, Engine>> = {
-  interpreter: new Engine({ backend: 'interpreter' }),
-  compiler: new Engine({ backend: 'compiler' }),
-};
+const INTERPRETER = new Engine({ backend: 'interpreter' });
+const EAGER_COMPILER = new Engine({ backend: 'compiler', translation: 'eager' });
+const LAZY_COMPILERS = new Map<number, Engine>();
+
+/** The engine for one side of a case. */
+function engineFor(backend: BackendKind, lazyChunkBytes: number): Engine {
+  if (backend === 'interpreter') return INTERPRETER;
+  if (lazyChunkBytes === 0) return EAGER_COMPILER;
+  let engine = LAZY_COMPILERS.get(lazyChunkBytes);
+  if (engine === undefined) {
+    engine = new Engine({ backend: 'compiler', translation: 'lazy', lazyChunkBytes });
+    LAZY_COMPILERS.set(lazyChunkBytes, engine);
+  }
+  return engine;
+}
 
 /** What the host observes after an interruption. */
 export interface Observation {
@@ -95,9 +106,10 @@ class Side {
     readonly backend: BackendKind,
     blob: Uint8Array,
     options: ModuleOptions,
+    lazyChunkBytes: number,
   ) {
     try {
-      this.module = Module.fromBlob(ENGINES[backend], ProgramBlob.parse(blob), options);
+      this.module = Module.fromBlob(engineFor(backend, lazyChunkBytes), ProgramBlob.parse(blob), options);
       this.instance = this.module.instantiate();
       this.auxSize = this.module.memoryMap.auxDataSize;
     } catch (error) {
@@ -381,8 +393,9 @@ export function runDifferential(c: DifferentialCase): DifferentialResult {
     validateJamCode: c.options.validateJamCode,
     dynamicPaging: c.options.dynamicPaging,
   };
-  const a = new Side('interpreter', c.blob, options);
-  const b = new Side('compiler', c.blob, options);
+  const lazyChunkBytes = c.options.lazyChunkBytes ?? 0;
+  const a = new Side('interpreter', c.blob, options, lazyChunkBytes);
+  const b = new Side('compiler', c.blob, options, lazyChunkBytes);
   const trace: TraceEvent[] = [];
   let runs = 0;
   const compiled = b.module?.usesCompiler ?? false;

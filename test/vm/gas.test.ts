@@ -278,3 +278,42 @@ test('the gas cost of a block can be queried from the module', () => {
   assert.equal(module.calculateGasCostFor(0), 1);
   assert.equal(module.calculateGasCostFor(program.offsets[1]!), 3);
 });
+
+for (const kind of ['sync', 'async'] as const satisfies readonly GasMeteringKind[]) {
+  test(`${kind} metering: a loop of one block runs out of gas at exactly the iteration the balance cannot cover`, () => {
+    // [load_imm a0, 0; load_imm a1, 11] (cost 2), then a block that jumps back to itself (cost 2):
+    // `a0 += 1; branch_ne a0, a1 → itself`, run 11 times, then [trap]. Compiled loops of one block test the
+    // balance once per several iterations; every balance must still stop at the same iteration.
+    const { blob, offsets } = buildProgram({
+      isa: 'latest64',
+      code: [asm.loadImm(A0, 0), asm.loadImm(Reg.A1, 11), asm.fallthrough(), asm.rri('add_imm_64', A0, A0, 1), asm.branch('branch_not_eq', A0, Reg.A1, 3), asm.trap()],
+    });
+    const module = moduleOf(blob, { gasMetering: kind });
+    const loop = offsets[3]!;
+    for (let gas = 0; gas <= 30; gas++) {
+      const instance = startAt(module);
+      instance.setGas(BigInt(gas));
+      const interrupt = instance.run();
+      // Entry block: 3 (two load_imm and the fallthrough); each iteration 2; the trap block 1.
+      const iterations = Math.max(0, Math.min(11, Math.floor((gas - 3) / 2)));
+      const label = `gas ${gas}`;
+      if (gas < 3) {
+        assert.equal(interrupt.kind, 'not-enough-gas', label);
+        continue;
+      }
+      assert.equal(instance.reg(A0), BigInt(iterations), label);
+      if (iterations < 11 || gas < 3 + 22 + 1) {
+        assert.equal(interrupt.kind, 'not-enough-gas', label);
+        if (kind === 'sync') {
+          assert.equal(instance.gas, BigInt(gas - 3 - 2 * iterations), label);
+          assert.equal(instance.programCounter, iterations < 11 ? loop : offsets[5], label);
+        } else {
+          assert.ok(instance.gas < 0n, label);
+        }
+      } else {
+        assert.equal(interrupt.kind, 'trap', label);
+        assert.equal(instance.gas, BigInt(gas - 3 - 22 - 1), label);
+      }
+    }
+  });
+}

@@ -29,10 +29,21 @@ export class ModuleBuilder {
   private readonly importedFunctions: { module: string; name: string; type: number }[] = [];
   private readonly functions: DefinedFunction[] = [];
   private readonly globals: { type: ValType; init: number }[] = [];
-  private readonly exports: { name: string; kind: 0 | 2 | 3; index: number }[] = [];
+  private readonly exports: { name: string; kind: 0 | 1 | 2 | 3; index: number }[] = [];
   private table: ArrayLike<number> | null = null;
   private streamed: { type: number; locals: readonly (readonly [number, ValType])[]; count: number } | null = null;
   private memoryImport: { module: string; name: string; minimumPages: number } | null = null;
+  /** Globals are imported from this module, named by index (`g0`, `g1`, …), instead of defined. */
+  private readonly globalsFrom: string | null;
+
+  /**
+   * @param options.importGlobalsFrom every {@link global} becomes an import of the mutable global of the same
+   *   index from this module (named `g<index>`, see {@link exportGlobalsByIndex}): a module built this way shares
+   *   another module's globals, at the same indices.
+   */
+  constructor(options: { importGlobalsFrom?: string } = {}) {
+    this.globalsFrom = options.importGlobalsFrom ?? null;
+  }
 
   /** Index of a function type, adding it if new. */
   type(params: readonly ValType[], results: readonly ValType[]): number {
@@ -92,6 +103,16 @@ export class ModuleBuilder {
     this.exports.push({ name, kind: 3, index });
   }
 
+  /** Exports every global as `g<index>`, for modules built with `importGlobalsFrom`. */
+  exportGlobalsByIndex(): void {
+    for (let i = 0; i < this.globals.length; i++) this.exportGlobal(`g${i}`, i);
+  }
+
+  /** Exports the funcref table (see {@link setTable}). */
+  exportTable(name: string): void {
+    this.exports.push({ name, kind: 1, index: 0 });
+  }
+
   /** The funcref table (table 0), initialized with these function indices. */
   setTable(functionIndices: ArrayLike<number>): void {
     this.table = functionIndices;
@@ -117,12 +138,14 @@ export class ModuleBuilder {
     }
     section(Section.Type, types);
 
+    const importedGlobals = this.globalsFrom === null ? 0 : this.globals.length;
     const imports = new ByteWriter();
-    imports.u32(this.importedFunctions.length + (this.memoryImport ? 1 : 0));
+    imports.u32(this.importedFunctions.length + (this.memoryImport ? 1 : 0) + importedGlobals);
     if (this.memoryImport) {
       imports.name(this.memoryImport.module).name(this.memoryImport.name).byte(0x02).byte(0x00).u32(this.memoryImport.minimumPages);
     }
     for (const fn of this.importedFunctions) imports.name(fn.module).name(fn.name).byte(0x00).u32(fn.type);
+    for (let i = 0; i < importedGlobals; i++) imports.name(this.globalsFrom!).name(`g${i}`).byte(0x03).byte(this.globals[i]!.type).byte(0x01);
     section(Section.Import, imports);
 
     const functions = new ByteWriter();
@@ -137,7 +160,7 @@ export class ModuleBuilder {
       section(Section.Table, table);
     }
 
-    if (this.globals.length > 0) {
+    if (this.globals.length > importedGlobals) {
       const globals = new ByteWriter();
       globals.u32(this.globals.length);
       for (const g of this.globals) {

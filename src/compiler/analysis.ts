@@ -241,6 +241,11 @@ function formRegions(blockPc: Uint32Array, count: number, callTarget: Uint8Array
   return firsts.slice(0, regions);
 }
 
+/** Code offset where block `block` starts; for `blockCount` (one past the last block), the code length. */
+export function blockCodeOffset(analysis: ProgramAnalysis, codeLength: number, block: number): number {
+  return block < analysis.blockCount ? analysis.blockPc[block]! : codeLength;
+}
+
 /** One past the last block of region `r`. */
 export function regionEnd(analysis: ProgramAnalysis, r: number): number {
   return r + 1 < analysis.regionCount ? analysis.regionFirst[r + 1]! : analysis.blockCount;

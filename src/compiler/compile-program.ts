@@ -55,7 +55,6 @@ export function compileProgram(input: CompileInput): CompiledProgram {
 
   const module = new ModuleBuilder();
   const { ctx, regionType } = buildPrelude(module, input, analysis, layout);
-  module.exportGlobalsByIndex();
 
   // run(block): call region functions until one returns a negative exit code.
   const run = new ByteWriter(64);
@@ -74,6 +73,8 @@ export function compileProgram(input: CompileInput): CompiledProgram {
     translate.byte(W.i32_const).i32(ExitCode.Translate).byte(W.end);
     table.fill(module.defineFunction(regionType, [], translate));
     module.exportTable('table');
+    // Chunks share the globals (heap limits, the fault flag).
+    module.exportGlobalsByIndex();
   } else {
     // Region functions come last; their bodies are written straight into the module.
     const firstRegion = module.declareStreamed(regionType, regionLocals(ctx.wide), analysis.regionCount);

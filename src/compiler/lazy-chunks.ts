@@ -6,7 +6,7 @@
  * its region functions. Each region is translated at most once, so the total work stays linear in the code size,
  * and a program is ready to run after the analysis pass alone.
  */
-import { type ProgramAnalysis, regionEnd } from './analysis.js';
+import { blockCodeOffset, type ProgramAnalysis, regionEnd } from './analysis.js';
 import type { CompileInput } from './compile-program.js';
 import type { WasmLayout } from './layout.js';
 import { buildPrelude } from './prelude.js';
@@ -99,8 +99,9 @@ export class LazyChunks {
     const { ctx, regionType } = buildPrelude(builder, this.input, this.analysis, this.layout);
     const firstFunction = builder.declareStreamed(regionType, regionLocals(ctx.wide), end - first);
     for (let r = first; r < end; r++) builder.exportFunction(`r${r - first}`, firstFunction + r - first);
-    const { blockPc, regionFirst, regionCount } = this.analysis;
-    const codeBytes = (end < regionCount ? blockPc[regionFirst[end]!]! : this.input.code.length) - blockPc[regionFirst[first]!]!;
+    const analysis = this.analysis;
+    const codeLength = this.input.code.length;
+    const codeBytes = blockCodeOffset(analysis, codeLength, regionEnd(analysis, end - 1)) - blockCodeOffset(analysis, codeLength, analysis.regionFirst[first]!);
     return builder.toBytes((out, k) => this.emitter.emit(first + k, out), codeBytes * 10 + 0x4000);
   }
 }

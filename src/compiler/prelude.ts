@@ -42,4 +42,3 @@ export function buildPrelude(module: ModuleBuilder, input: CompileInput, analysi
   const ctx: EmitContext = { code, analysis, wide, gas: input.gas, map, layout, helpers, runtime, sbrkImport, markImport, jumpTableLength: jumpTable.length, trapAtCodeEnd: input.trapAtCodeEnd, dynamicPaging: input.dynamicPaging };
   return { ctx, regionType: module.type([ValType.I32], [ValType.I32]) };
 }
-

@@ -25,7 +25,7 @@ import { type Code, DecodedInstruction, ENDS_BLOCK } from '../isa/code.js';
 import { INVALID } from '../isa/instruction-table.js';
 import type { MemoryMap } from '../program/memory-map.js';
 import { BlockAccessCoverage } from './access-coverage.js';
-import { BlockEntry, type ProgramAnalysis } from './analysis.js';
+import { BlockEntry, blockCodeOffset, type ProgramAnalysis } from './analysis.js';
 import type { HelperFunctions } from './helpers.js';
 import { ExitCode, STATE, type WasmLayout } from './layout.js';
 import { LOAD_KIND_SIZE, LoadKind, OPERATION, OPERATION_32, SHAPE, Shape, SPECIAL, Special } from './recipes.js';
@@ -717,8 +717,7 @@ export class RegionEmitter {
   /** Guest code bytes of a block (up to the next block's start). */
   private blockBytes(block: number): number {
     const { analysis, code } = this.ctx;
-    const end = block + 1 < analysis.blockCount ? analysis.blockPc[block + 1]! : code.length;
-    return end - analysis.blockPc[block]!;
+    return blockCodeOffset(analysis, code.length, block + 1) - analysis.blockPc[block]!;
   }
 
   private openSelfLoop(): void {

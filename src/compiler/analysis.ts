@@ -33,8 +33,11 @@ export interface ProgramAnalysis {
   readonly blockEntry: Uint8Array;
   /** Per block: bit r set if the block reads or writes register r; bit 13 + r if it writes register r. */
   readonly blockRegisters: Uint32Array;
-  /** Per block: 1 if its terminator may jump back to its own start (a loop of one block). */
-  readonly blockLoops: Uint8Array;
+  /**
+   * Per block: the code offset its terminator jumps or branches to (a static `jump` or a branch's taken edge; not
+   * calls), or {@link NO_TARGET}. Loops are found from these (region-loops.ts).
+   */
+  readonly blockTarget: Uint32Array;
   /**
    * Per basic block (its first compiled block): 1 if it ends in an implicit invalid instruction, so that entering
    * it, or running a branch to it, marks the instance (see InterpreterInstance.markBlock).
@@ -49,7 +52,9 @@ export interface ProgramAnalysis {
 }
 
 /** Most blocks per region: bounds the size of each WebAssembly function (and so its compile time). */
-const MAX_REGION_BLOCKS = 64;
+export const MAX_REGION_BLOCKS = 64;
+/** {@link ProgramAnalysis.blockTarget} of a block whose terminator has no static jump target. */
+export const NO_TARGET = 0xffffffff;
 /** A region may end early at a call target once it has this many blocks, so functions tend to stay whole. */
 const MIN_REGION_BLOCKS = 12;
 
@@ -85,15 +90,15 @@ const LOAD_IMM_AND_JUMP = ID('load_imm_and_jump');
 const A0 = 7;
 const A2 = 9;
 
-/** Per instruction id: which immediate holds a static jump target (1 or 2), or 0. */
+/** Per instruction id: which immediate holds a static jump or branch target (1 or 2), or 0 (calls: 0). */
 const TARGET_FIELD: readonly number[] = INSTRUCTIONS.map((def) =>
-  def.name === 'jump' ? 1 : def.kind === 'reg_reg_offset' ? 1 : def.kind === 'reg_imm_offset' ? 2 : 0,
+  def.name === 'jump' || def.kind === 'reg_reg_offset' ? 1 : def.kind === 'reg_imm_offset' && def.name !== 'load_imm_and_jump' ? 2 : 0,
 );
 
-/** The static jump target of a block terminator, or -1. */
+/** The static jump or branch target of a block terminator, or NO_TARGET. */
 function staticTarget(ins: DecodedInstruction): number {
   const field = ins.id === INVALID ? 0 : TARGET_FIELD[ins.id]!;
-  return field === 1 ? ins.imm1 >>> 0 : field === 2 ? ins.imm2 >>> 0 : -1;
+  return field === 1 ? ins.imm1 >>> 0 : field === 2 ? ins.imm2 >>> 0 : NO_TARGET;
 }
 
 /** Bit r: the instruction uses register r; bit 13 + r: it writes register r. */
@@ -127,7 +132,7 @@ class BlockArrays {
   blockCost: Uint32Array;
   blockEntry: Uint8Array;
   blockRegisters: Uint32Array;
-  blockLoops: Uint8Array;
+  blockTarget: Uint32Array;
   blockImplicitEnd: Uint8Array;
   readonly blockAt: Int32Array;
   count = 0;
@@ -140,19 +145,23 @@ class BlockArrays {
     this.blockCost = new Uint32Array(capacity);
     this.blockEntry = new Uint8Array(capacity);
     this.blockRegisters = new Uint32Array(capacity);
-    this.blockLoops = new Uint8Array(capacity);
+    this.blockTarget = new Uint32Array(capacity);
     this.blockImplicitEnd = new Uint8Array(capacity);
     this.blockAt = new Int32Array(code.length + 1).fill(-1);
   }
 
-  /** Records a block starting at `start`; `basicFirst` is the first compiled block of its basic block. */
-  add(start: number, basicFirst: number, registers: number): void {
+  /**
+   * Records a block starting at `start`; `basicFirst` is the first compiled block of its basic block, `target` its
+   * terminator's static target.
+   */
+  add(start: number, basicFirst: number, registers: number, target: number): void {
     if (this.count === this.capacity) this.grow();
     const count = this.count;
     // The first part of a basic block is entered by jumps (if valid); later parts only by resuming.
     this.blockPc[count] = start;
     this.blockEntry[count] = count !== basicFirst ? BlockEntry.Resume : this.code.isJumpTargetValid(start) ? BlockEntry.Jump : BlockEntry.None;
     this.blockRegisters[count] = registers;
+    this.blockTarget[count] = target;
     if (start <= this.code.length) this.blockAt[start] = count;
     this.count = count + 1;
   }
@@ -163,7 +172,7 @@ class BlockArrays {
     this.blockCost = grown(this.blockCost, (n) => new Uint32Array(n));
     this.blockEntry = grown(this.blockEntry, (n) => new Uint8Array(n));
     this.blockRegisters = grown(this.blockRegisters, (n) => new Uint32Array(n));
-    this.blockLoops = grown(this.blockLoops, (n) => new Uint8Array(n));
+    this.blockTarget = grown(this.blockTarget, (n) => new Uint32Array(n));
     this.blockImplicitEnd = grown(this.blockImplicitEnd, (n) => new Uint8Array(n));
   }
 }
@@ -194,25 +203,23 @@ export function analyzeProgram(code: Code, costModel: CostModel | null, maxRegio
     if (ins.implicit) implicitEnd = true;
     if (id === LOAD_IMM_AND_JUMP && ins.imm2 >>> 0 <= code.length) callTarget[ins.imm2 >>> 0] = 1;
     if (ENDS_BLOCK[id]) {
-      const loops = staticTarget(ins) === start;
-      blocks.add(start, basicFirst, registers);
+      blocks.add(start, basicFirst, registers, staticTarget(ins));
       registers = 0;
       if (implicitEnd) blocks.blockImplicitEnd[basicFirst] = 1;
       implicitEnd = false;
-      if (loops) blocks.blockLoops[blocks.count - 1] = 1;
       if (costs !== null) blocks.blockCost[basicFirst] = costs.finish();
       start = -1;
     } else if (id === ECALLI) {
-      blocks.add(start, basicFirst, registers);
+      blocks.add(start, basicFirst, registers, NO_TARGET);
       registers = 0;
       start = ins.nextPc;
     }
   }
   if (start >= 0) throw new Error('internal error: the program does not end with a block terminator');
-  const { count, blockPc, blockCost, blockEntry, blockRegisters, blockLoops, blockImplicitEnd, blockAt } = blocks;
+  const { count, blockPc, blockCost, blockEntry, blockRegisters, blockTarget, blockImplicitEnd, blockAt } = blocks;
 
   const regionFirst = formRegions(blockPc, count, callTarget, maxRegionBytes);
-  return { blockPc, blockCost, blockEntry, blockRegisters, blockLoops, blockImplicitEnd, blockCount: count, regionFirst, regionCount: regionFirst.length, blockAt };
+  return { blockPc, blockCost, blockEntry, blockRegisters, blockTarget, blockImplicitEnd, blockCount: count, regionFirst, regionCount: regionFirst.length, blockAt };
 }
 
 /**

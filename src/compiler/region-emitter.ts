@@ -18,14 +18,27 @@
  * ```
  *
  * Block k's code sits right after the end of label $b(k), so a jump forward to block j of the same region is a
- * plain `br` to $b(j); a jump backward sets `$target` and goes round `$dispatch`; a jump to another region returns
- * the block index to the caller, which calls that region's function.
+ * plain `br` to $b(j); a jump to another region returns the block index to the caller, which calls that region's
+ * function. Blocks h … e that a jump from e back to h makes a loop (region-loops.ts) sit inside a WebAssembly
+ * `loop`, which opens the labels of its own blocks and dispatches on `$target` only when entered elsewhere than at
+ * h:
+ *
+ * ```
+ * end $b(h)
+ * loop $L
+ *   block $b(e) … block $b(h+1)
+ *     if $target != h: br_table on $target to the label of block $target (or of the loop inside $L holding it)
+ *     code of block h …               ; back edges: $target = h, br $L
+ * ```
+ *
+ * Other jumps backward set `$target` and go round the innermost loop that holds both blocks, or `$dispatch`.
  */
 import { type Code, DecodedInstruction, ENDS_BLOCK } from '../isa/code.js';
 import { INVALID } from '../isa/instruction-table.js';
 import type { MemoryMap } from '../program/memory-map.js';
 import { BlockAccessCoverage } from './access-coverage.js';
-import { BlockEntry, blockCodeOffset, type ProgramAnalysis } from './analysis.js';
+import { BlockEntry, blockCodeOffset, MAX_REGION_BLOCKS, type ProgramAnalysis } from './analysis.js';
+import { RegionLoops, TOP } from './region-loops.js';
 import type { HelperFunctions } from './helpers.js';
 import { ExitCode, STATE, type WasmLayout } from './layout.js';
 import { LOAD_KIND_SIZE, LoadKind, OPERATION, OPERATION_32, SHAPE, Shape, SPECIAL, Special } from './recipes.js';
@@ -84,6 +97,14 @@ function unrolledCopies(bytes: number): number {
   return bytes <= 40 ? 4 : bytes <= 120 ? 2 : 1;
 }
 
+/** Heights of the region-level constructs (see {@link RegionEmitter.emit}). */
+const enum Level {
+  Exit = 0,
+  Fault = 1,
+  Record = 2,
+  Dispatch = 3,
+}
+
 /** How a memory access is checked (see RegionEmitter.accessCheck). */
 const enum Check {
   /** Nothing tested inline: the slow path decides. */
@@ -111,12 +132,19 @@ interface Window {
  */
 export class RegionEmitter {
   private body!: ByteWriter;
-  /** Labels opened inside the current block's code (if/else), on top of the region-level labels. */
-  private nesting = 0;
-  /** Position of the block being emitted inside the region. */
-  private position = 0;
+  /** WebAssembly control constructs (block, loop, if) open at the current point of the function. */
+  private height = 0;
+  /** `height` where the current block's code starts (constructs opened inside a block lie above it). */
+  private blockHeight = 0;
+  /** The block being emitted, relative to the region's first block. */
+  private here = 0;
   private first = 0;
   private end_ = 0;
+  private readonly loops = new RegionLoops();
+  /** Per block of the region: the `height` of the label a forward branch to it ends at (see {@link emit}). */
+  private readonly labelHeight = new Int32Array(MAX_REGION_BLOCKS);
+  /** Per loop header of the region: the `height` of its `loop`. */
+  private readonly loopHeight = new Int32Array(MAX_REGION_BLOCKS);
   private readonly vt: ValType;
   private readonly wide: boolean;
   private readonly helperIndex: readonly number[];
@@ -128,7 +156,7 @@ export class RegionEmitter {
   private readonly coverage = new BlockAccessCoverage(new DecodedInstruction());
   /** Set when the rest of the current block is not emitted (after a terminator or trap). */
   private blockDone = false;
-  /** Nesting level of the `loop` around the current block when it jumps back to its own start, or -1. */
+  /** `height` of the `loop` around the current block when it jumps back to its own start, or -1. */
   private selfLoop = -1;
   private readonly visit = (ins: DecodedInstruction): boolean => {
     if (!this.emitInstruction(ins)) this.blockDone = true;
@@ -203,26 +231,34 @@ export class RegionEmitter {
   private br(depth: number): void {
     this.body.byte(W.br).u32(depth);
   }
+  /** Opens a control construct (`block`, `loop` or `if`); returns its height. */
+  private open(opcode: W, type: number = EMPTY_BLOCK): number {
+    this.body.byte2(opcode, type);
+    return this.height++;
+  }
   private openIf(type: number = EMPTY_BLOCK): void {
-    this.body.byte2(W.if, type);
-    this.nesting++;
+    this.open(W.if, type);
   }
   private end(): void {
-    this.nesting--;
+    this.height--;
     this.body.byte(W.end);
+  }
+  /** Branch depth of the construct opened at `height`. */
+  private depth(height: number): number {
+    return this.height - 1 - height;
   }
 
   private dispatchDepth(): number {
-    return this.end_ - this.first - 1 - this.position + this.nesting;
+    return this.depth(Level.Dispatch);
   }
   private recordDepth(): number {
-    return this.dispatchDepth() + 1;
+    return this.depth(Level.Record);
   }
   private faultDepth(): number {
-    return this.dispatchDepth() + 2;
+    return this.depth(Level.Fault);
   }
   private exitDepth(): number {
-    return this.dispatchDepth() + 3;
+    return this.depth(Level.Exit);
   }
 
   // ------------------------------------------------------------------ control transfers
@@ -249,23 +285,57 @@ export class RegionEmitter {
     this.body.byte(W.br_if).u32(this.faultDepth());
   }
 
-  /** Transfers to block `block`; `fallsThrough` says whether it may simply be the next in layout. */
-  private goTo(block: number, fallsThrough = true): void {
-    const here = this.first + this.position;
-    if (block === here && this.selfLoop >= 0) {
-      this.br(this.nesting - this.selfLoop);
-    } else if (block > here && block < this.end_) {
-      if (fallsThrough && block === here + 1 && this.nesting === 0) return;
-      this.br(block - here - 1 + this.nesting);
-    } else if (block >= this.first && block <= here) {
-      this.i32(block);
-      this.set(TARGET);
-      this.br(this.dispatchDepth());
-    } else {
+  /**
+   * Transfers to block `block` — when `conditional`, only if the i32 on top of the stack is not 0 (it is
+   * consumed). An unconditional transfer to the next block in layout emits nothing.
+   *
+   * Inside the region, the branch goes to the label that leads towards the block (see {@link emit}): forward, the
+   * block's own label or that of the header of a loop that holds it; backward, the innermost loop that holds both
+   * blocks, or the dispatch loop. Wherever the branch arrives at a loop's header or the dispatch loop, `$target`
+   * says which block is meant. Setting it also when a conditional branch is not taken is harmless: it is read only
+   * where every way in has just set it.
+   */
+  private goTo(block: number, conditional = false): void {
+    const loops = this.loops;
+    const here = this.here;
+    const to = block - this.first;
+    const brOp = conditional ? W.br_if : W.br;
+    if (to === here && this.selfLoop >= 0) {
+      this.body.byte(brOp).u32(this.depth(this.selfLoop));
+      return;
+    }
+    if (to < 0 || to >= loops.count) {
       this.i32(block);
       this.set(RESULT);
-      this.br(this.exitDepth());
+      this.body.byte(brOp).u32(this.exitDepth());
+      return;
     }
+    // The innermost scope that holds both blocks.
+    let scope = loops.innermost(here);
+    while (!loops.holds(scope, to)) scope = loops.scope[scope]!;
+    let height: number;
+    let setsTarget: boolean;
+    if (to > here) {
+      const label = loops.representative(scope, to);
+      setsTarget = loops.isHeader(label);
+      if (!conditional && label === here + 1 && this.height === this.blockHeight) {
+        // The next block in layout: fall through (a loop header still learns which block is meant).
+        if (setsTarget) {
+          this.i32(block);
+          this.set(TARGET);
+        }
+        return;
+      }
+      height = this.labelHeight[label]!;
+    } else {
+      setsTarget = true;
+      height = scope === TOP ? Level.Dispatch : this.loopHeight[scope]!;
+    }
+    if (setsTarget) {
+      this.i32(block);
+      this.set(TARGET);
+    }
+    this.body.byte(brOp).u32(this.depth(height));
   }
 
   /** Transfers to the block at a code offset reached by a static jump, or traps at `pc` if it is not a valid target. */
@@ -300,6 +370,16 @@ export class RegionEmitter {
       this.i32(-1);
       this.end();
       this.tee(TARGET);
+      // A target in the innermost loop around this block: round that loop (a `switch` in a loop stays in it).
+      const loop = this.loops.innermost(this.here);
+      if (loop !== TOP) {
+        this.i32(this.first + loop);
+        this.op(W.i32_sub);
+        this.i32(this.loops.last[loop]! - loop + 1);
+        this.op(W.i32_lt_u);
+        body.byte(W.br_if).u32(this.depth(this.loopHeight[loop]!));
+        this.get(TARGET);
+      }
       this.i32(0);
       this.op(W.i32_ge_s);
       body.byte(W.br_if).u32(this.dispatchDepth());
@@ -397,8 +477,7 @@ export class RegionEmitter {
     if (exits) {
       // block { test; br_if 0; … ; leave for the interpreter }
       this.op(W.drop);
-      this.body.byte2(W.block, EMPTY_BLOCK);
-      this.nesting++;
+      this.open(W.block);
       windows.forEach((window) => {
         this.get(ADDRESS);
         this.windowTest(window);
@@ -600,10 +679,10 @@ export class RegionEmitter {
   emit(r: number, body: ByteWriter): void {
     const { analysis, wide, runtime } = this.ctx;
     this.body = body;
-    this.nesting = 0;
     this.first = analysis.regionFirst[r]!;
     this.end_ = r + 1 < analysis.regionCount ? analysis.regionFirst[r + 1]! : analysis.blockCount;
     const count = this.end_ - this.first;
+    this.loops.find(this.ctx.code, analysis, this.first, this.end_);
     let registers = 0;
     for (let b = this.first; b < this.end_; b++) registers |= analysis.blockRegisters[b]!;
 
@@ -622,33 +701,23 @@ export class RegionEmitter {
       this.set(GAS);
     }
 
-    body.byte2(W.block, EMPTY_BLOCK); // $exit
-    body.byte2(W.block, EMPTY_BLOCK); // $fault
-    body.byte2(W.block, EMPTY_BLOCK); // $record
-    body.byte2(W.loop, EMPTY_BLOCK); // $dispatch
-    for (let k = 0; k <= count; k++) body.byte2(W.block, EMPTY_BLOCK); // $b(count-1) … $b0, $outside
-    this.get(TARGET);
-    if (this.first !== 0) {
-      this.i32(this.first);
-      this.op(W.i32_sub);
-    }
-    body.byte(W.br_table).u32(count);
-    for (let k = 0; k < count; k++) body.u32(k + 1);
-    body.u32(0);
-    this.op(W.end); // $outside: the target lies in another region
+    this.height = 0;
+    this.open(W.block); // $exit
+    this.open(W.block); // $fault
+    this.open(W.block); // $record
+    this.open(W.loop); // $dispatch
+    this.openLabels(TOP, 0, count - 1);
+    this.open(W.block); // $outside
+    this.dispatch(TOP, 0, count - 1);
+    this.end(); // $outside: the target lies in another region
     this.get(TARGET);
     this.set(RESULT);
-    this.br(count + 3);
-
-    for (let k = 0; k < count; k++) {
-      this.op(W.end); // $b(k)
-      this.position = k;
-      this.emitBlock(this.first + k);
-    }
+    this.br(this.exitDepth());
+    this.emitScope(TOP, 0, count - 1);
     this.op(W.unreachable);
-    this.op(W.end); // $dispatch
+    this.end(); // $dispatch
     this.op(W.unreachable);
-    this.op(W.end); // $record
+    this.end(); // $record
     this.i32(0);
     this.get(TARGET);
     this.op(W.i32_store);
@@ -658,14 +727,14 @@ export class RegionEmitter {
     this.op(W.i32_store);
     this.memarg(STATE.exitCode);
     this.br(1);
-    this.op(W.end); // $fault: the exit code was recorded by a helper
+    this.end(); // $fault: the exit code was recorded by a helper
     this.i32(0);
     this.op(W.i32_load);
     this.memarg(STATE.exitCode);
     this.set(RESULT);
     this.i32(0);
     body.byte(W.global_set).u32(runtime.fault);
-    this.op(W.end); // $exit
+    this.end(); // $exit
 
     // Epilogue: the registers the region wrote, and gas, back to the state area.
     for (let k = 0; k < 13; k++) {
@@ -687,15 +756,80 @@ export class RegionEmitter {
     this.op(W.end);
   }
 
-  private emitBlock(block: number): void {
+  /**
+   * Opens the labels of the blocks whose scope is `scope` (the loop headed by `from`, or TOP), `from` … `to`
+   * (a loop's header excluded: its label lies outside the loop), the smallest innermost: block b's code follows
+   * the end of its label.
+   */
+  private openLabels(scope: number, from: number, to: number): void {
+    const loops = this.loops;
+    for (let b = to; b >= from; b--) {
+      if (loops.scope[b] === scope && b !== scope) this.labelHeight[b] = this.open(W.block);
+    }
+  }
+
+  /**
+   * Branches on `$target` to the label leading towards it (see {@link RegionLoops.representative}), in the scope
+   * holding blocks `from` … `to`: at the top level every block, `$outside` for other regions (the innermost
+   * label); in a loop, the blocks after its header (the header itself runs on: it is what back edges mean).
+   */
+  private dispatch(scope: number, from: number, to: number): void {
+    const body = this.body;
+    const start = scope === TOP ? from : from + 1;
+    if (scope !== TOP) {
+      this.get(TARGET);
+      this.i32(this.first + from);
+      this.op(W.i32_ne);
+      this.openIf();
+    }
+    this.get(TARGET);
+    if (this.first + start !== 0) {
+      this.i32(this.first + start);
+      this.op(W.i32_sub);
+    }
+    body.byte(W.br_table).u32(to - start + 1);
+    for (let b = start; b <= to; b++) body.u32(this.depth(this.labelHeight[this.loops.representative(scope, b)]!));
+    body.u32(0);
+    if (scope !== TOP) this.end();
+  }
+
+  /** Emits the blocks `from` … `to` of a scope (TOP, or the loop headed by `from`), and the loops inside it. */
+  private emitScope(scope: number, from: number, to: number): void {
+    const loops = this.loops;
+    for (let b = from; b <= to; ) {
+      if (b === scope) {
+        this.emitBlock(b);
+        b++;
+        continue;
+      }
+      this.end(); // the label of block b
+      if (!loops.isHeader(b)) {
+        this.emitBlock(b);
+        b++;
+        continue;
+      }
+      const last = loops.last[b]!;
+      this.loopHeight[b] = this.open(W.loop);
+      this.openLabels(b, b, last);
+      this.dispatch(b, b, last);
+      this.emitScope(b, b, last);
+      this.end(); // the loop
+      b = last + 1;
+    }
+  }
+
+  private emitBlock(here: number): void {
     const { analysis } = this.ctx;
+    this.here = here;
+    this.blockHeight = this.height;
+    const block = this.first + here;
     const pc = analysis.blockPc[block]!;
     // Blocks that are not valid jump targets are reached here only by a `fallthrough` (into a gap, or past a
     // 24-byte skip the reference reads as one), which compiles and charges them like any block; the host enters
     // them through the interpreter. They, and blocks ending in an implicit invalid, mark the instance.
     if (analysis.blockImplicitEnd[block] === 1 || analysis.blockEntry[block] === BlockEntry.None) this.mark(pc);
     // A block that jumps back to itself runs inside a `loop`, its back edge a plain branch.
-    const loops = analysis.blockLoops[block] === 1;
+    const loops = analysis.blockTarget[block] === pc;
     const cost = analysis.blockCost[block]!;
     const metered = this.ctx.gas !== 'none' && cost > 0;
     if (loops && metered) {
@@ -721,9 +855,7 @@ export class RegionEmitter {
   }
 
   private openSelfLoop(): void {
-    this.body.byte2(W.loop, EMPTY_BLOCK);
-    this.nesting++;
-    this.selfLoop = this.nesting;
+    this.selfLoop = this.open(W.loop);
   }
 
   /** `gas -= cost`, then (if `checked`) leave with out-of-gas at `pc` when the balance went negative. */
@@ -765,7 +897,7 @@ export class RegionEmitter {
   private emitMeteredLoop(pc: number, cost: number, copies: number): void {
     const body = this.body;
     this.openSelfLoop();
-    const loopLevel = this.nesting;
+    const loopLevel = this.selfLoop;
     this.get(GAS);
     body.byte(W.i64_const).i64(cost * copies, 0);
     this.op(W.i64_lt_s);
@@ -776,9 +908,7 @@ export class RegionEmitter {
     for (let k = 1; k <= copies; k++) {
       const last = k === copies;
       if (!last) {
-        body.byte2(W.block, EMPTY_BLOCK);
-        this.nesting++;
-        this.selfLoop = this.nesting;
+        this.selfLoop = this.open(W.block);
       } else {
         this.selfLoop = loopLevel;
       }
@@ -1149,19 +1279,7 @@ export class RegionEmitter {
     if (withImmediate) this.imm(ins.imm1);
     else this.reg(ins.reg2);
     this.op(this.wide ? OPERATION[ins.id]! : OPERATION_32[ins.id]!);
-    const blockAt = this.ctx.analysis.blockAt;
-    const target = blockAt[taken]!;
-    const here = this.first + this.position;
-    if (target > here && target < this.end_) {
-      // Forward inside the region: a conditional branch straight to the target's label.
-      this.body.byte(W.br_if).u32(target - here - 1 + this.nesting);
-    } else if (target === here && this.selfLoop >= 0) {
-      this.body.byte(W.br_if).u32(this.nesting - this.selfLoop);
-    } else {
-      this.openIf();
-      this.goTo(target, false);
-      this.end();
-    }
-    this.goTo(blockAt[ins.nextPc]!);
+    this.goTo(analysis.blockAt[taken]!, true);
+    this.goTo(analysis.blockAt[ins.nextPc]!);
   }
 }

@@ -1,0 +1,79 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { analyzeProgram } from '../../src/compiler/analysis.js';
+import { RegionLoops, TOP } from '../../src/compiler/region-loops.js';
+import { asm, buildProgram, Reg, type TestInstruction } from '../helpers/program.js';
+
+const { A0, A1, RA } = Reg;
+
+/** The loops of the program's first region: per block, the last block of the loop it heads, and its scope. */
+function loopsOf(code: readonly TestInstruction[]): { last: number[]; scope: number[] } {
+  const { blob } = buildProgram({ code });
+  const analysis = analyzeProgram(blob.instructions, null);
+  const loops = new RegionLoops();
+  const end = analysis.regionCount > 1 ? analysis.regionFirst[1]! : analysis.blockCount;
+  loops.find(blob.instructions, analysis, 0, end);
+  return { last: [...loops.last.subarray(0, loops.count)], scope: [...loops.scope.subarray(0, loops.count)] };
+}
+
+test('loops nest: an inner loop lies in the scope of the outer one', () => {
+  // b5 → b1 makes the loop b1..b5; b3 → b2 the loop b2..b3 inside it.
+  const { last, scope } = loopsOf([
+    /* b0 */ asm.loadImm(A0, 0),
+    asm.fallthrough(),
+    /* b1: outer */ asm.loadImm(A1, 0),
+    asm.fallthrough(),
+    /* b2: inner */ asm.addImm32(A1, A1, 1),
+    asm.branchImm('branch_eq_imm', A1, 3, 8),
+    /* b3 */ asm.jump(4),
+    /* b4 */ asm.trap(),
+    /* b5 */ asm.addImm32(A0, A0, 1),
+    asm.branchImm('branch_not_eq_imm', A0, 5, 2),
+    /* b6 */ asm.ret(),
+  ]);
+  assert.deepEqual(last, [-1, 5, 3, -1, -1, -1, -1]);
+  assert.deepEqual(scope, [TOP, TOP, 1, 2, 1, 1, TOP]);
+});
+
+test('of two loops that overlap without nesting, the shorter is kept', () => {
+  const crossing = loopsOf([
+    asm.loadImm(A0, 0),
+    asm.fallthrough(),
+    /* b1 A */ asm.addImm32(A0, A0, 1),
+    asm.fallthrough(),
+    /* b2 B */ asm.addImm32(A1, A1, 1),
+    asm.fallthrough(),
+    /* b3 C */ asm.branchImm('branch_less_unsigned_imm', A0, 5, 2),
+    /* b4 D */ asm.branchImm('branch_less_unsigned_imm', A1, 20, 4),
+    /* b5 */ asm.ret(),
+  ]);
+  // A..C and B..D are as long as each other: the first (A..C) is kept.
+  assert.deepEqual(crossing.last, [-1, 3, -1, -1, -1, -1]);
+  assert.deepEqual(crossing.scope, [TOP, TOP, 1, 1, TOP, TOP]);
+
+  const shorter = loopsOf([
+    asm.loadImm(A0, 0),
+    asm.fallthrough(),
+    /* b1 */ asm.addImm32(A0, A0, 1),
+    asm.fallthrough(),
+    /* b2 */ asm.addImm32(A1, A1, 1),
+    asm.fallthrough(),
+    /* b3 */ asm.addImm32(A1, A1, 1),
+    asm.fallthrough(),
+    /* b4: → b1 (b1..b4) */ asm.branchImm('branch_less_unsigned_imm', A0, 5, 2),
+    /* b5: → b3 (b3..b5, shorter) */ asm.branchImm('branch_less_unsigned_imm', A1, 20, 6),
+    /* b6 */ asm.ret(),
+  ]);
+  assert.deepEqual(shorter.last, [-1, -1, -1, 5, -1, -1, -1]);
+});
+
+test('a backward call and a jump to the block itself make no loop of several blocks', () => {
+  const { last } = loopsOf([
+    /* b0 */ asm.addImm32(A0, A0, 1),
+    asm.fallthrough(),
+    /* b1: a call back to b0 */ asm.loadImmAndJump(RA, 0, 0),
+    /* b2: jumps to itself */ asm.branchImm('branch_eq_imm', A0, 0, 3),
+    /* b3 */ asm.ret(),
+  ]);
+  assert.deepEqual(last, [-1, -1, -1, -1]);
+});

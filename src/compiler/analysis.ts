@@ -8,7 +8,7 @@
  * charged already) and is entered only when resuming.
  */
 import type { CostModel } from '../gas/cost-model.js';
-import { type Code, DecodedInstruction, ENDS_BLOCK, WalkCursor } from '../isa/code.js';
+import { BITMASK_MAX, type Code, DecodedInstruction, ENDS_BLOCK, WalkCursor } from '../isa/code.js';
 import { INSTRUCTIONS, INVALID, type OperandKind } from '../isa/instruction-table.js';
 
 /** How compiled code may be entered at a block. */
@@ -150,16 +150,12 @@ class BlockArrays {
     this.blockAt = new Int32Array(code.length + 1).fill(-1);
   }
 
-  /**
-   * Records a block starting at `start`; `basicFirst` is the first compiled block of its basic block, `target` its
-   * terminator's static target.
-   */
-  add(start: number, basicFirst: number, registers: number, target: number): void {
+  /** Records a block starting at `start`, entered as `entry`; `target` is its terminator's static target. */
+  add(start: number, entry: BlockEntry, registers: number, target: number): void {
     if (this.count === this.capacity) this.grow();
     const count = this.count;
-    // The first part of a basic block is entered by jumps (if valid); later parts only by resuming.
     this.blockPc[count] = start;
-    this.blockEntry[count] = count !== basicFirst ? BlockEntry.Resume : this.code.isJumpTargetValid(start) ? BlockEntry.Jump : BlockEntry.None;
+    this.blockEntry[count] = entry;
     this.blockRegisters[count] = registers;
     this.blockTarget[count] = target;
     if (start <= this.code.length) this.blockAt[start] = count;
@@ -188,14 +184,23 @@ export function analyzeProgram(code: Code, costModel: CostModel | null, maxRegio
   let start = -1;
   /** First compiled block of the current basic block. */
   let basicFirst = 0;
+  /** How the current basic block may be entered (its later parts, after an `ecalli`, only by resuming). */
+  let entry = BlockEntry.None;
   let registers = 0;
   let implicitEnd = false;
+  /** Code offsets of the last block terminator that is a known opcode, and of the instruction after it. */
+  let terminatorPc = -1;
+  let afterTerminator = -1;
   const ins = new DecodedInstruction();
   const cursor = new WalkCursor(code);
   while (cursor.next(ins)) {
     if (start < 0) {
       start = ins.pc;
       basicFirst = blocks.count;
+      // Right after a known terminator less than 24 bytes back, the reference's backward bitmask reader always
+      // finds it: a valid jump target. Anything else (the first instruction, gaps, unknown opcodes) is checked.
+      const valid = start === afterTerminator && start - terminatorPc <= BITMASK_MAX && !ins.implicit ? true : code.isJumpTargetValid(start);
+      entry = valid ? BlockEntry.Jump : BlockEntry.None;
     }
     costs?.add(ins);
     registers |= registerMask(ins);
@@ -203,14 +208,17 @@ export function analyzeProgram(code: Code, costModel: CostModel | null, maxRegio
     if (ins.implicit) implicitEnd = true;
     if (id === LOAD_IMM_AND_JUMP && ins.imm2 >>> 0 <= code.length) callTarget[ins.imm2 >>> 0] = 1;
     if (ENDS_BLOCK[id]) {
-      blocks.add(start, basicFirst, registers, staticTarget(ins));
+      blocks.add(start, entry, registers, staticTarget(ins));
+      terminatorPc = ins.pc;
+      afterTerminator = id === INVALID || ins.implicit ? -1 : ins.nextPc;
       registers = 0;
       if (implicitEnd) blocks.blockImplicitEnd[basicFirst] = 1;
       implicitEnd = false;
       if (costs !== null) blocks.blockCost[basicFirst] = costs.finish();
       start = -1;
     } else if (id === ECALLI) {
-      blocks.add(start, basicFirst, registers, NO_TARGET);
+      blocks.add(start, entry, registers, NO_TARGET);
+      entry = BlockEntry.Resume;
       registers = 0;
       start = ins.nextPc;
     }

@@ -11,14 +11,14 @@ import type { CostModel } from '../gas/cost-model.js';
 import type { Code } from '../isa/code.js';
 import type { JumpTable } from '../program/code-and-jump-table.js';
 import type { MemoryMap } from '../program/memory-map.js';
-import { analyzeProgram, regionEnd, type ProgramAnalysis } from './analysis.js';
+import { analyzeProgram, BlockEntry, regionEnd, type ProgramAnalysis } from './analysis.js';
 import { computeLayout, ExitCode, STATE, type WasmLayout } from './layout.js';
 import { LazyChunks } from './lazy-chunks.js';
 import { buildPrelude } from './prelude.js';
 import { RegionEmitter, regionLocals } from './region-emitter.js';
 import { ByteWriter } from './wasm/byte-writer.js';
 import { ModuleBuilder } from './wasm/module-builder.js';
-import { EMPTY_BLOCK, W } from './wasm/opcodes.js';
+import { EMPTY_BLOCK, TABLE_FILL, W } from './wasm/opcodes.js';
 
 export interface CompileInput {
   code: Code;
@@ -65,31 +65,44 @@ export function compileProgram(input: CompileInput): CompiledProgram {
   run.byte(W.end).byte(W.local_get).u32(0).byte(W.end);
   module.exportFunction('run', module.defineFunction(regionType, [], run));
   const finish = module.defineFunction(regionType, [], new ByteWriter(8).byte(W.i32_const).i32(ExitCode.Finished).byte(W.end));
-  const table = new Uint32Array(analysis.blockCount + 1);
+  const blocks = analysis.blockCount;
   if (lazy) {
-    // Every block starts out at `translate`, which asks the host to translate the block's chunk first.
+    // Every block starts out at `translate`, which asks the host to translate the block's chunk first. The
+    // module's start function fills the table with it: one table.fill instead of an element per block.
     const translate = new ByteWriter(16);
     translate.byte(W.i32_const).i32(0).byte(W.local_get).u32(0).byte(W.i32_store).u32(2).u32(STATE.exitPc);
     translate.byte(W.i32_const).i32(ExitCode.Translate).byte(W.end);
-    table.fill(module.defineFunction(regionType, [], translate));
+    const stub = module.defineFunction(regionType, [], translate);
+    const fill = new ByteWriter(24);
+    fill.byte(W.i32_const).i32(1).byte(W.ref_func).u32(stub).byte(W.i32_const).i32(blocks - 1);
+    fill.byte(W.prefix_fc).u32(TABLE_FILL).u32(0).byte(W.end);
+    module.setStart(module.defineFunction(module.type([], []), [], fill));
+    module.setTable(blocks + 1, [
+      { offset: 0, functions: [stub] },
+      { offset: blocks, functions: [finish] },
+    ]);
     module.exportTable('table');
     // Chunks share the globals (heap limits, the fault flag).
     module.exportGlobalsByIndex();
   } else {
     // Region functions come last; their bodies are written straight into the module.
+    const table = new Uint32Array(blocks + 1);
     const firstRegion = module.declareStreamed(regionType, regionLocals(ctx.wide), analysis.regionCount);
     for (let r = 0; r < analysis.regionCount; r++) table.fill(firstRegion + r, analysis.regionFirst[r]!, regionEnd(analysis, r));
+    table[blocks] = finish;
+    module.setTable(blocks + 1, [{ offset: 0, functions: table }]);
   }
-  table[analysis.blockCount] = finish;
-  module.setTable(table);
 
   const emitter = new RegionEmitter(ctx);
-  const wasm = lazy ? module.toBytes() : module.toBytes((out, r) => emitter.emit(r, out), code.length * 10 + 2 * table.length + 0x10000);
+  const wasm = lazy ? module.toBytes() : module.toBytes((out, r) => emitter.emit(r, out), code.length * 10 + 2 * blocks + 0x10000);
 
+  // A valid jump target always starts a basic block, whose first block the analysis marked as entered by jumps.
   const jumpTableBlocks = new Int32Array(jumpTable.length);
+  const { blockAt, blockEntry } = analysis;
   for (let i = 0; i < jumpTable.length; i++) {
     const target = jumpTable.entries[i]!;
-    jumpTableBlocks[i] = target < code.length && code.isJumpTargetValid(target) ? analysis.blockAt[target]! : -1;
+    const block = target < code.length ? blockAt[target]! : -1;
+    jumpTableBlocks[i] = block >= 0 && blockEntry[block] === BlockEntry.Jump ? block : -1;
   }
   const chunks = lazy ? new LazyChunks(input, analysis, layout, emitter) : null;
   return { wasm, analysis, layout, jumpTableBlocks, chunks };

@@ -249,10 +249,18 @@ export class CompiledCode {
     return this.compileBlock(pc);
   }
 
-  /** Index of the block a `fallthrough` continues into, or -1 (trap at the fallthrough). */
+  /**
+   * Index of the block a `fallthrough` continues into, or -1 (trap at the fallthrough: past the end of the code).
+   *
+   * The reference also traps when the block is already compiled but is no valid jump target. In one reference
+   * instance that cannot happen: such a block is only ever compiled by resolving the one `fallthrough` before it,
+   * whose handler then jumps there for good. Here it can: compiled code that ran the `fallthrough` marks the block
+   * (InterpreterInstance.markBlock) while the interpreter compiles the `fallthrough` itself only later, for a host
+   * entry in its block. The reference instance would long have resolved it, so it continues into the block.
+   */
   resolveFallthrough(pc: number): number {
     const packed = pc < this.offsets.length ? this.offsets[pc]! : NO_BLOCK;
-    if (packed !== NO_BLOCK) return (packed & 1) === 1 ? packed >>> 1 : -1;
+    if (packed !== NO_BLOCK) return packed >>> 1;
     return this.compileBlock(pc);
   }
 

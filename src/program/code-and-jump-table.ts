@@ -70,9 +70,10 @@ export function parseCodeAndJumpTable(bytes: Uint8Array, baseOffset = 0): CodeAn
   }
 
   const entries = new Uint32Array(entrySize === 0 ? 0 : entryCount);
-  for (let i = 0; i < entries.length; i++) {
+  for (let i = 0, at = 0; i < entries.length; i++, at += entrySize) {
+    // Little-endian; the store into the Uint32Array makes a 4-byte value unsigned.
     let value = 0;
-    for (let k = 0; k < entrySize; k++) value += tableBytes[i * entrySize + k]! * 2 ** (8 * k);
+    for (let k = entrySize - 1; k >= 0; k--) value = (value << 8) | tableBytes[at + k]!;
     entries[i] = value;
   }
   return { jumpTable: new JumpTable(entries, entrySize), code, bitmask };

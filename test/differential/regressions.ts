@@ -10,7 +10,10 @@
  *   `fallthrough` before it continues into a block that is no valid jump target (the compiler again handed that
  *   to the interpreter as a host entry);
  * - F4: running out of gas at the start of such a block, the compiler resumed in the interpreter at a stale
- *   position instead of at that block.
+ *   position instead of at that block;
+ * - F5: a host entry in the middle of the block of a `fallthrough` into a gap, after compiled code had run it:
+ *   the interpreter compiled the `fallthrough` only then and, finding the gap's block compiled already, trapped
+ *   at it (the reference resolved it when it first ran).
  */
 import { assemble } from '../../src/asm/assembler.js';
 import { INSTRUCTION_SETS } from '../../src/isa/instruction-sets.js';
@@ -23,7 +26,7 @@ import { caseFromJson, type CaseCall, type CaseOptions, type DifferentialCase, t
 import { layoutItems, type LayoutItem } from './layout.js';
 
 export interface Regression {
-  /** Finding id in fuzz-findings.md. */
+  /** Finding id (see the list above). */
   readonly id: string;
   /** What the backends should agree on. */
   readonly title: string;
@@ -112,9 +115,17 @@ export const REGRESSIONS: readonly Regression[] = [
     // at 8, whose 24-byte skip ends at 33, and runs out of gas there.
     build: () => caseFromJson(F4_CASE),
   },
+  {
+    id: 'F5',
+    title: 'a host entry mid-block before a fallthrough into a gap that compiled code ran continues into the gap',
+    // As found (shrunk): call 1 runs the fallthrough at 1 into the implicit invalid at 26; call 2 enters at 1.
+    build: () => caseFromJson(F5_CASE),
+  },
 ];
 
 const F4_CASE = '{"isa":"latest64","blob":"50564d00025e00000000000000051f0300087365676d656e743008087365676d656e743124087365676d656e7432062d0000251e03000002f00300015a5982ffb900652f472b666b3d95ffc0814d7bb2bdad57c285030003c10100001c00","options":{"pageSize":4096,"gasMetering":"sync","auxDataSize":0,"costModel":"naive","validateJamCode":true,"dynamicPaging":true},"calls":[{"entry":0,"regs":["4294901760","4294836224","18446744073709551600","18446744073709551600","18446744073709551600","131072","131072","18446744073709551600","18446744073709551600","18446744073709551600","18446744073709551600","18446744073709551600","18446744073709551600"],"gas":"0","refills":["3"],"before":[{"kind":"reset"}]},{"entry":8,"regs":["4294901760","4294836224","18446744073709551600","18446744073709551600","18446744073709551600","131072","131072","18446744073709551600","18446744073709551600","18446744073709551600","18446744073709551600","18446744073709551600","18446744073709551600"],"gas":"1","refills":["0"],"before":[{"kind":"reset"}]},{"entry":36,"regs":["4294901760","4294836224","18446744073709551600","18446744073709551600","18446744073709551600","131072","131072","18446744073709551600","18446744073709551600","18446744073709551600","18446744073709551600","18446744073709551600","18446744073709551600"],"gas":"0","refills":[],"before":[{"kind":"reset"}]}],"hostTargets":[0,6,7,8,34,35,36],"segments":3}';
+
+const F5_CASE = '{"isa":"latest64","blob":"50564d00024000000000000000050b0100087365676d656e7430062300001c0301ffa79000240000ff6e6a00764779ff210055a4db243f00dfcf030300000800","options":{"pageSize":4096,"gasMetering":"sync","auxDataSize":0,"costModel":"naive","validateJamCode":true,"dynamicPaging":true,"lazyChunkBytes":0},"calls":[{"entry":0,"regs":["4294901760","4294836224","18446744073709551600","18446744073709551600","18446744073709551600","131072","131072","18446744073709551600","18446744073709551600","18446744073709551600","18446744073709551600","18446744073709551600","18446744073709551600"],"gas":"2","refills":[],"before":[{"kind":"reset"}]},{"entry":1,"regs":["4294901760","4294836224","18446744073709551600","18446744073709551600","18446744073709551600","131072","131072","18446744073709551600","18446744073709551600","18446744073709551600","18446744073709551600","18446744073709551600","18446744073709551600"],"gas":"0","refills":["2"],"before":[]}],"hostTargets":[0,1,27],"segments":1}';
 
 /** trap at 0, fallthrough at 7 (its skip ends at 32, a byte boundary: the reference reads a gap), trap at 32. */
 function skipEndingAtByteBoundary(): ProgramBlob {

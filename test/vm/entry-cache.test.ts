@@ -105,6 +105,26 @@ test('a fallthrough into a gap of more than 24 bytes runs the implicit invalid t
   assert.equal(fresh.nextProgramCounter, 25);
 });
 
+test('entering mid-block before a fallthrough into a gap that already ran continues into the gap, charging both blocks', () => {
+  // `unlikely` at 0, `fallthrough` at 1, 25 bytes of padding, `trap` at 27: the fallthrough continues into an
+  // implicit invalid at 26. The reference resolved the fallthrough when it first ran; the host entry at 1 then
+  // finds it in the block cache and runs it to the gap (the compiler once trapped at the fallthrough instead).
+  const program = buildProgram({ code: [asm.unlikely(), asm.fallthrough(), asm.trap()], isa: 'latest64' });
+  const code = new Uint8Array(28);
+  code.set(program.blob.code.subarray(0, 2));
+  code[27] = program.blob.code[2]!;
+  const bitmask = Uint8Array.of(0b11, 0, 0, 1 << (27 - 24));
+  const instance = startAt(moduleOf(withCode(program.blob, code, bitmask), GAS));
+  instance.setGas(100n);
+  assert.equal(runFrom(instance, 0).kind, 'trap');
+  assert.equal(instance.programCounter, 26);
+  assert.equal(instance.gas, 97n); // [unlikely, fallthrough] 2, the implicit invalid's block 1
+  assert.equal(runFrom(instance, 1).kind, 'trap');
+  assert.equal(instance.programCounter, 26);
+  assert.equal(instance.nextProgramCounter, null);
+  assert.equal(instance.gas, 94n);
+});
+
 test('entering twice at the start of a block that is not a valid jump target charges it once, then twice', () => {
   // An unknown opcode byte (a trap that is not a known terminator) makes the next block no valid jump target.
   const program = buildProgram({ code: [asm.trap(), asm.loadImm(A0, 7), asm.trap()] });

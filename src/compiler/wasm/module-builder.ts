@@ -1,7 +1,7 @@
 /**
  * Assembles a WebAssembly module from function bodies produced elsewhere. Only what the compiler needs: function
- * types, an imported memory, imported functions, one funcref table filled by an active element segment, mutable
- * globals, exports and code.
+ * types, an imported memory, imported functions, one funcref table initialized by active element segments, mutable
+ * globals, exports, a start function and code.
  *
  * The bulk of a compiled program — its region functions — is streamed: {@link ModuleBuilder.declareStreamed}
  * reserves their indices, and {@link ModuleBuilder.toBytes} calls back to have each body written straight into the
@@ -23,6 +23,12 @@ interface DefinedFunction {
   readonly body: ByteWriter;
 }
 
+/** Table entries from `offset` on: these function indices. */
+export interface TableSegment {
+  readonly offset: number;
+  readonly functions: ArrayLike<number>;
+}
+
 export class ModuleBuilder {
   private readonly types: FunctionType[] = [];
   private readonly typeKeys = new Map<string, number>();
@@ -30,7 +36,8 @@ export class ModuleBuilder {
   private readonly functions: DefinedFunction[] = [];
   private readonly globals: { type: ValType; init: number }[] = [];
   private readonly exports: { name: string; kind: 0 | 1 | 2 | 3; index: number }[] = [];
-  private table: ArrayLike<number> | null = null;
+  private table: { size: number; segments: readonly TableSegment[] } | null = null;
+  private start = -1;
   private streamed: { type: number; locals: readonly (readonly [number, ValType])[]; count: number } | null = null;
   private memoryImport: { module: string; name: string; minimumPages: number } | null = null;
   /** Globals are imported from this module, named by index (`g0`, `g1`, …), instead of defined. */
@@ -113,9 +120,14 @@ export class ModuleBuilder {
     this.exports.push({ name, kind: 1, index: 0 });
   }
 
-  /** The funcref table (table 0), initialized with these function indices. */
-  setTable(functionIndices: ArrayLike<number>): void {
-    this.table = functionIndices;
+  /** The funcref table (table 0), of `size` entries, initialized by these segments (others are null). */
+  setTable(size: number, segments: readonly TableSegment[]): void {
+    this.table = { size, segments };
+  }
+
+  /** A function (no parameters or results) run when the module is instantiated. */
+  setStart(functionIndex: number): void {
+    this.start = functionIndex;
   }
 
   /**
@@ -156,7 +168,7 @@ export class ModuleBuilder {
 
     if (this.table !== null) {
       const table = new ByteWriter();
-      table.u32(1).byte(ValType.FuncRef).byte(0x00).u32(this.table.length);
+      table.u32(1).byte(ValType.FuncRef).byte(0x00).u32(this.table.size);
       section(Section.Table, table);
     }
 
@@ -177,10 +189,16 @@ export class ModuleBuilder {
     for (const e of this.exports) exports.name(e.name).byte(e.kind).u32(e.index);
     section(Section.Export, exports);
 
+    if (this.start >= 0) section(Section.Start, new ByteWriter(8).u32(this.start));
+
     if (this.table !== null) {
       const elements = new ByteWriter();
-      elements.u32(1).u32(0).byte(0x41).i32(0).byte(0x0b).u32(this.table.length);
-      for (let i = 0; i < this.table.length; i++) elements.u32(this.table[i]!);
+      const { segments } = this.table;
+      elements.u32(segments.length);
+      for (const { offset, functions } of segments) {
+        elements.u32(0).byte(0x41).i32(offset).byte(0x0b).u32(functions.length);
+        for (let i = 0; i < functions.length; i++) elements.u32(functions[i]!);
+      }
       section(Section.Element, elements);
     }
 

@@ -121,7 +121,13 @@ export const enum W {
   i64_extend8_s = 0xc2,
   i64_extend16_s = 0xc3,
   i64_extend32_s = 0xc4,
+  ref_func = 0xd2,
+  /** Prefix of the bulk memory and table instructions (`table.fill` is `0xfc 17`). */
+  prefix_fc = 0xfc,
 }
+
+/** `table.fill` after {@link W.prefix_fc}. */
+export const TABLE_FILL = 17;
 
 export const enum Section {
   Type = 1,
@@ -131,6 +137,7 @@ export const enum Section {
   Memory = 5,
   Global = 6,
   Export = 7,
+  Start = 8,
   Element = 9,
   Code = 10,
 }

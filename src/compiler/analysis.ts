@@ -34,10 +34,13 @@ export interface ProgramAnalysis {
   /** Per block: bit r set if the block reads or writes register r; bit 13 + r if it writes register r. */
   readonly blockRegisters: Uint32Array;
   /**
-   * Per block: the code offset its terminator jumps or branches to (a static `jump` or a branch's taken edge; not
-   * calls), or {@link NO_TARGET}. Loops are found from these (region-loops.ts).
+   * Per block: the code offset its terminator jumps or branches to (a static `jump` or a branch's taken edge), or
+   * {@link CALL} when it ends in a call or a host call, or {@link NO_TARGET}. Loops are found from these
+   * (region-loops.ts).
    */
   readonly blockTarget: Uint32Array;
+  /** Per block: 1 if it may continue into the next block in code order (a branch not taken, `fallthrough`, `ecalli`). */
+  readonly blockNext: Uint8Array;
   /**
    * Per basic block (its first compiled block): 1 if it ends in an implicit invalid instruction, so that entering
    * it, or running a branch to it, marks the instance (see InterpreterInstance.markBlock).
@@ -55,6 +58,8 @@ export interface ProgramAnalysis {
 export const MAX_REGION_BLOCKS = 64;
 /** {@link ProgramAnalysis.blockTarget} of a block whose terminator has no static jump target. */
 export const NO_TARGET = 0xffffffff;
+/** {@link ProgramAnalysis.blockTarget} of a block ending in a call (`load_imm_and_jump[_indirect]`) or `ecalli`. */
+export const CALL = 0xfffffffe;
 /** A region may end early at a call target once it has this many blocks, so functions tend to stay whole. */
 const MIN_REGION_BLOCKS = 12;
 
@@ -82,6 +87,8 @@ const WRITES_REG1: readonly boolean[] = INSTRUCTIONS.map((def) => {
   return (FIELDS[def.kind] & 1) !== 0;
 });
 const FIELDS_BY_ID: readonly number[] = INSTRUCTIONS.map((def) => FIELDS[def.kind]);
+/** Per instruction id (and INVALID, last): whether it may continue with the next instruction. */
+const CAN_FALL_THROUGH: readonly boolean[] = [...INSTRUCTIONS.map((def) => def.canFallThrough), false];
 const ID = (name: string): number => INSTRUCTIONS.findIndex((def) => def.name === name);
 const MEMSET = ID('memset');
 const ECALLI = ID('ecalli');
@@ -90,15 +97,15 @@ const LOAD_IMM_AND_JUMP = ID('load_imm_and_jump');
 const A0 = 7;
 const A2 = 9;
 
-/** Per instruction id: which immediate holds a static jump or branch target (1 or 2), or 0 (calls: 0). */
+/** Per instruction id: which immediate holds a static jump or branch target (1 or 2), 3 for calls, or 0. */
 const TARGET_FIELD: readonly number[] = INSTRUCTIONS.map((def) =>
-  def.name === 'jump' || def.kind === 'reg_reg_offset' ? 1 : def.kind === 'reg_imm_offset' && def.name !== 'load_imm_and_jump' ? 2 : 0,
+  def.name.startsWith('load_imm_and_jump') ? 3 : def.name === 'jump' || def.kind === 'reg_reg_offset' ? 1 : def.kind === 'reg_imm_offset' ? 2 : 0,
 );
 
-/** The static jump or branch target of a block terminator, or NO_TARGET. */
+/** The static jump or branch target of a block terminator, CALL, or NO_TARGET. */
 function staticTarget(ins: DecodedInstruction): number {
   const field = ins.id === INVALID ? 0 : TARGET_FIELD[ins.id]!;
-  return field === 1 ? ins.imm1 >>> 0 : field === 2 ? ins.imm2 >>> 0 : NO_TARGET;
+  return field === 1 ? ins.imm1 >>> 0 : field === 2 ? ins.imm2 >>> 0 : field === 3 ? CALL : NO_TARGET;
 }
 
 /** Bit r: the instruction uses register r; bit 13 + r: it writes register r. */
@@ -133,6 +140,7 @@ class BlockArrays {
   blockEntry: Uint8Array;
   blockRegisters: Uint32Array;
   blockTarget: Uint32Array;
+  blockNext: Uint8Array;
   blockImplicitEnd: Uint8Array;
   readonly blockAt: Int32Array;
   count = 0;
@@ -146,18 +154,23 @@ class BlockArrays {
     this.blockEntry = new Uint8Array(capacity);
     this.blockRegisters = new Uint32Array(capacity);
     this.blockTarget = new Uint32Array(capacity);
+    this.blockNext = new Uint8Array(capacity);
     this.blockImplicitEnd = new Uint8Array(capacity);
     this.blockAt = new Int32Array(code.length + 1).fill(-1);
   }
 
-  /** Records a block starting at `start`, entered as `entry`; `target` is its terminator's static target. */
-  add(start: number, entry: BlockEntry, registers: number, target: number): void {
+  /**
+   * Records a block starting at `start`, entered as `entry`; `target` is its terminator's static target, `next`
+   * whether it may continue into the next block.
+   */
+  add(start: number, entry: BlockEntry, registers: number, target: number, next: boolean): void {
     if (this.count === this.capacity) this.grow();
     const count = this.count;
     this.blockPc[count] = start;
     this.blockEntry[count] = entry;
     this.blockRegisters[count] = registers;
     this.blockTarget[count] = target;
+    this.blockNext[count] = next ? 1 : 0;
     if (start <= this.code.length) this.blockAt[start] = count;
     this.count = count + 1;
   }
@@ -169,6 +182,7 @@ class BlockArrays {
     this.blockEntry = grown(this.blockEntry, (n) => new Uint8Array(n));
     this.blockRegisters = grown(this.blockRegisters, (n) => new Uint32Array(n));
     this.blockTarget = grown(this.blockTarget, (n) => new Uint32Array(n));
+    this.blockNext = grown(this.blockNext, (n) => new Uint8Array(n));
     this.blockImplicitEnd = grown(this.blockImplicitEnd, (n) => new Uint8Array(n));
   }
 }
@@ -208,7 +222,7 @@ export function analyzeProgram(code: Code, costModel: CostModel | null, maxRegio
     if (ins.implicit) implicitEnd = true;
     if (id === LOAD_IMM_AND_JUMP && ins.imm2 >>> 0 <= code.length) callTarget[ins.imm2 >>> 0] = 1;
     if (ENDS_BLOCK[id]) {
-      blocks.add(start, entry, registers, staticTarget(ins));
+      blocks.add(start, entry, registers, staticTarget(ins), CAN_FALL_THROUGH[id]!);
       terminatorPc = ins.pc;
       afterTerminator = id === INVALID || ins.implicit ? -1 : ins.nextPc;
       registers = 0;
@@ -217,17 +231,17 @@ export function analyzeProgram(code: Code, costModel: CostModel | null, maxRegio
       if (costs !== null) blocks.blockCost[basicFirst] = costs.finish();
       start = -1;
     } else if (id === ECALLI) {
-      blocks.add(start, entry, registers, NO_TARGET);
+      blocks.add(start, entry, registers, CALL, true);
       entry = BlockEntry.Resume;
       registers = 0;
       start = ins.nextPc;
     }
   }
   if (start >= 0) throw new Error('internal error: the program does not end with a block terminator');
-  const { count, blockPc, blockCost, blockEntry, blockRegisters, blockTarget, blockImplicitEnd, blockAt } = blocks;
+  const { count, blockPc, blockCost, blockEntry, blockRegisters, blockTarget, blockNext, blockImplicitEnd, blockAt } = blocks;
 
   const regionFirst = formRegions(blockPc, count, callTarget, maxRegionBytes);
-  return { blockPc, blockCost, blockEntry, blockRegisters, blockTarget, blockImplicitEnd, blockCount: count, regionFirst, regionCount: regionFirst.length, blockAt };
+  return { blockPc, blockCost, blockEntry, blockRegisters, blockTarget, blockNext, blockImplicitEnd, blockCount: count, regionFirst, regionCount: regionFirst.length, blockAt };
 }
 
 /**

@@ -1,16 +1,19 @@
 /**
  * Which blocks of a region run inside WebAssembly `loop`s. A jump or branch from block `e` back to an earlier block
- * `h` of the same region makes blocks h..e a loop: its back edges are then plain branches to the `loop`, and the
- * JIT sees a natural loop whose values it can keep in registers. Without it, a backward jump goes round the
- * region's dispatch loop (a `br_table` over every block), and the JIT keeps every guest register in memory across
- * that merge point.
+ * `h` of the same region makes a loop of h and every block that reaches e without passing h (the natural loop; its
+ * blocks may lie after e, as when a compiler places an inner loop after its outer loop's latch): the blocks from h
+ * to the last of these become one WebAssembly `loop`. Its back edges are then plain branches, and the JIT sees a
+ * natural loop whose values it can keep in registers. Without it, a backward jump goes round the region's dispatch
+ * loop (a `br_table` over every block), and the JIT keeps every guest register in memory across that merge point.
  *
  * WebAssembly loops nest, so loops that overlap without nesting cannot all be kept: inner (shorter) ones are
- * preferred. Calls (`load_imm_and_jump`) make no loops. A block of the region belongs to a *scope*: the innermost
+ * preferred. Calls make no loops, and blocks with a call (or a host call) make none around them: the return comes
+ * back through the region's dispatch, and then through every loop's own on its way in, which costs more than the
+ * loop saves. A block of the region belongs to a *scope*: the innermost
  * loop whose header lies before it and whose last block lies at or after it, or the region's top level. The label a
  * forward branch to the block ends at is opened at the start of that scope (see RegionEmitter).
  */
-import { MAX_REGION_BLOCKS, NO_TARGET, type ProgramAnalysis } from './analysis.js';
+import { CALL, MAX_REGION_BLOCKS, NO_TARGET, type ProgramAnalysis } from './analysis.js';
 import type { Code } from '../isa/code.js';
 
 /** The scope of blocks that lie in no loop. */
@@ -26,6 +29,16 @@ export class RegionLoops {
   readonly scope = new Int32Array(MAX_REGION_BLOCKS);
   /** Candidate loops (header, last) in the order they are considered. */
   private readonly candidates: number[] = [];
+  /** Per block: how many blocks before it end in a call. */
+  private readonly callsBefore = new Int32Array(MAX_REGION_BLOCKS + 1);
+  /** Predecessors inside the region: per block the first edge, per edge its source and the next edge (-1: none). */
+  private readonly firstEdge = new Int32Array(MAX_REGION_BLOCKS);
+  private readonly edgeFrom = new Int32Array(2 * MAX_REGION_BLOCKS);
+  private readonly nextEdge = new Int32Array(2 * MAX_REGION_BLOCKS);
+  /** Blocks seen by the current search (marked with its number), and the search's stack. */
+  private readonly seen = new Int32Array(MAX_REGION_BLOCKS);
+  private readonly stack = new Int32Array(MAX_REGION_BLOCKS);
+  private search = 0;
 
   /** Finds the loops of the blocks first … end - 1. */
   find(code: Code, analysis: ProgramAnalysis, first: number, end: number): void {
@@ -36,17 +49,71 @@ export class RegionLoops {
     // Per header, its furthest back edge.
     const furthest = this.scope;
     furthest.fill(-1, 0, count);
+    const callsBefore = this.callsBefore;
+    for (let b = 0; b < count; b++) callsBefore[b + 1] = callsBefore[b]! + (analysis.blockTarget[first + b] === CALL ? 1 : 0);
+    this.findEdges(code, analysis, first, count);
     let any = false;
     for (let e = 1; e < count; e++) {
-      const target = analysis.blockTarget[first + e]!;
-      if (target === NO_TARGET || !code.isJumpTargetValid(target)) continue;
-      const h = analysis.blockAt[target]! - first;
+      const h = this.targetOf(code, analysis, first, e);
       if (h < 0 || h >= e) continue;
-      if (e > furthest[h]!) furthest[h] = e;
+      const last = this.naturalLast(h, e);
+      if (callsBefore[last + 1]! !== callsBefore[h]!) continue;
+      if (last > furthest[h]!) furthest[h] = last;
       any = true;
     }
     if (any) this.keepNested(furthest, count);
     this.assignScopes();
+  }
+
+  /** The block of the region that block `b`'s static jump or branch goes to, or -1. */
+  private targetOf(code: Code, analysis: ProgramAnalysis, first: number, b: number): number {
+    const target = analysis.blockTarget[first + b]!;
+    if (target === NO_TARGET || target === CALL || !code.isJumpTargetValid(target)) return -1;
+    const to = analysis.blockAt[target]! - first;
+    return to >= 0 && to < this.count ? to : -1;
+  }
+
+  /** Records every edge between blocks of the region (continuing into the next block, static jumps and branches). */
+  private findEdges(code: Code, analysis: ProgramAnalysis, first: number, count: number): void {
+    const { firstEdge, edgeFrom, nextEdge } = this;
+    firstEdge.fill(-1, 0, count);
+    let edges = 0;
+    const add = (from: number, to: number): void => {
+      edgeFrom[edges] = from;
+      nextEdge[edges] = firstEdge[to]!;
+      firstEdge[to] = edges++;
+    };
+    for (let b = 0; b < count; b++) {
+      if (analysis.blockNext[first + b] === 1 && b + 1 < count) add(b, b + 1);
+      const to = this.targetOf(code, analysis, first, b);
+      if (to >= 0) add(b, to);
+    }
+  }
+
+  /**
+   * The last block (in code order) of the natural loop of the back edge e → h: the blocks after h that reach e
+   * without passing h. (Blocks before h that jump into the loop enter it elsewhere than at its header, which the
+   * loop's dispatch handles; they are not part of it.)
+   */
+  private naturalLast(h: number, e: number): number {
+    const { firstEdge, edgeFrom, nextEdge, seen, stack } = this;
+    const mark = ++this.search;
+    seen[e] = mark;
+    seen[h] = mark;
+    let top = 0;
+    stack[top++] = e;
+    let last = e;
+    while (top > 0) {
+      const b = stack[--top]!;
+      for (let edge = firstEdge[b]!; edge >= 0; edge = nextEdge[edge]!) {
+        const p = edgeFrom[edge]!;
+        if (seen[p] === mark || p < h) continue;
+        seen[p] = mark;
+        stack[top++] = p;
+        if (p > last) last = p;
+      }
+    }
+    return last;
   }
 
   /** Keeps the candidate loops that nest with each other, shorter ones first. */

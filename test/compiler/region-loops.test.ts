@@ -35,8 +35,9 @@ test('loops nest: an inner loop lies in the scope of the outer one', () => {
   assert.deepEqual(scope, [TOP, TOP, 1, 2, 1, 1, TOP]);
 });
 
-test('of two loops that overlap without nesting, the shorter is kept', () => {
-  const crossing = loopsOf([
+test('a loop extends over the blocks after its last back edge that lead back into it', () => {
+  // C → A is a back edge, but D (after C) leads back to C through B: the loop of A holds A..D, and B..D nests in it.
+  const { last, scope } = loopsOf([
     asm.loadImm(A0, 0),
     asm.fallthrough(),
     /* b1 A */ asm.addImm32(A0, A0, 1),
@@ -47,24 +48,53 @@ test('of two loops that overlap without nesting, the shorter is kept', () => {
     /* b4 D */ asm.branchImm('branch_less_unsigned_imm', A1, 20, 4),
     /* b5 */ asm.ret(),
   ]);
-  // A..C and B..D are as long as each other: the first (A..C) is kept.
-  assert.deepEqual(crossing.last, [-1, 3, -1, -1, -1, -1]);
-  assert.deepEqual(crossing.scope, [TOP, TOP, 1, 1, TOP, TOP]);
+  assert.deepEqual(last, [-1, 4, 4, -1, -1, -1]);
+  assert.deepEqual(scope, [TOP, TOP, 1, 2, 2, TOP]);
+});
 
+test('of two loops whose blocks interleave, the shorter is kept (the first of equal ones)', () => {
+  // b1 ⇄ b3 and b2 ⇄ b4: neither loop leads into the other, but their code ranges b1..b3 and b2..b4 overlap.
+  const equal = loopsOf([
+    asm.loadImm(A0, 0),
+    asm.fallthrough(),
+    /* b1 */ asm.addImm32(A0, A0, 1),
+    asm.jump(6),
+    /* b2 */ asm.addImm32(A1, A1, 1),
+    asm.jump(7),
+    /* b3 */ asm.branchImm('branch_less_unsigned_imm', A0, 5, 2),
+    /* b4 */ asm.branchImm('branch_less_unsigned_imm', A1, 20, 4),
+    /* b5 */ asm.ret(),
+  ]);
+  assert.deepEqual(equal.last, [-1, 3, -1, -1, -1, -1]);
+  assert.deepEqual(equal.scope, [TOP, TOP, 1, 1, TOP, TOP]);
+
+  // b1 ⇄ b4 (b1..b4) and b3 ⇄ b5 (b3..b5, shorter).
   const shorter = loopsOf([
     asm.loadImm(A0, 0),
     asm.fallthrough(),
     /* b1 */ asm.addImm32(A0, A0, 1),
-    asm.fallthrough(),
-    /* b2 */ asm.addImm32(A1, A1, 1),
-    asm.fallthrough(),
+    asm.jump(7),
+    /* b2 */ asm.trap(),
     /* b3 */ asm.addImm32(A1, A1, 1),
-    asm.fallthrough(),
-    /* b4: → b1 (b1..b4) */ asm.branchImm('branch_less_unsigned_imm', A0, 5, 2),
-    /* b5: → b3 (b3..b5, shorter) */ asm.branchImm('branch_less_unsigned_imm', A1, 20, 6),
+    asm.jump(8),
+    /* b4 */ asm.branchImm('branch_less_unsigned_imm', A0, 5, 2),
+    /* b5 */ asm.branchImm('branch_less_unsigned_imm', A1, 20, 5),
     /* b6 */ asm.ret(),
   ]);
   assert.deepEqual(shorter.last, [-1, -1, -1, 5, -1, -1, -1]);
+});
+
+test('a loop with a call in it is no WebAssembly loop', () => {
+  const { last } = loopsOf([
+    /* b0 */ asm.loadImm(A0, 0),
+    asm.fallthrough(),
+    /* b1 */ asm.addImm32(A0, A0, 1),
+    asm.loadImmAndJump(RA, 0, 6),
+    /* b2 */ asm.branchImm('branch_less_unsigned_imm', A0, 5, 2),
+    /* b3 */ asm.ret(),
+    /* b4 */ asm.ret(),
+  ]);
+  assert.deepEqual(last, [-1, -1, -1, -1, -1]);
 });
 
 test('a backward call and a jump to the block itself make no loop of several blocks', () => {

@@ -1,6 +1,6 @@
 /**
  * Loops of several blocks, entered at their start, in their middle (by the host, by a forward jump from outside,
- * by a dynamic jump), nested, and overlapping without nesting. The compiler turns such loops into WebAssembly
+ * by a dynamic jump), nested, and interleaved. The compiler turns such loops into WebAssembly
  * loops where they nest (src/compiler/region-loops.ts); every way in must still reach the right block with the
  * right gas.
  */
@@ -77,7 +77,7 @@ for (const isa of BITNESSES) {
     }
   });
 
-  test(`loops that overlap without nesting (A..C and B..D) run like any other jumps (${isa})`, () => {
+  test(`loops A..C and B..D, where D leads back into A..C, run like any other jumps (${isa})`, () => {
     const program = buildProgram({
       isa,
       code: [
@@ -110,6 +110,39 @@ for (const isa of BITNESSES) {
     assert.deepEqual([again.reg(A0), again.reg(A1)], [5n, 24n]);
     // B 2 ×6, C 1 ×6, A 2 ×5, D 1, [ret] 1.
     assert.equal(again.gas, 1000n - (12n + 6n + 10n + 1n + 1n));
+  });
+
+  test(`loops whose blocks interleave (b1 ⇄ b3, b2 ⇄ b4) run like any other jumps, entered anywhere (${isa})`, () => {
+    const program = buildProgram({
+      isa,
+      code: [
+        /* 0 */ asm.loadImm(A0, 0),
+        /* 1 */ asm.loadImm(A1, 0),
+        /* 2 */ asm.fallthrough(),
+        /* 3: b1 */ asm.addImm32(A0, A0, 1),
+        /* 4 */ asm.jump(7),
+        /* 5: b2 */ asm.addImm32(A1, A1, 1),
+        /* 6 */ asm.jump(8),
+        /* 7: b3 */ asm.branchImm('branch_less_unsigned_imm', A0, 5, 3),
+        /* 8: b4 */ asm.branchImm('branch_less_unsigned_imm', A1, 20, 5),
+        /* 9 */ asm.ret(),
+      ],
+    });
+    const module = moduleOf(program, { gasMetering: 'sync' });
+    const instance = startAt(module);
+    instance.setGas(1000);
+    assert.equal(instance.run().kind, 'finished');
+    assert.deepEqual([instance.reg(A0), instance.reg(A1)], [5n, 20n]);
+    // [load_imm ×2, fallthrough] 3, b1 2 ×5, b3 1 ×5, b4 1 ×21, b2 2 ×20, [ret] 1.
+    assert.equal(instance.gas, 1000n - (3n + 10n + 5n + 21n + 40n + 1n));
+
+    const again = startAt(module);
+    again.setGas(1000);
+    again.setReg(A0, 0);
+    again.setReg(A1, 18);
+    assert.equal(runFrom(again, program.offsets[5]!).kind, 'finished');
+    assert.deepEqual([again.reg(A0), again.reg(A1)], [0n, 20n]);
+    assert.equal(again.gas, 1000n - (4n + 2n + 1n));
   });
 
   test(`a loop runs out of gas in its middle at the block that could not be paid for (${isa})`, () => {

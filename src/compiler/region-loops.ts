@@ -6,12 +6,14 @@
  * natural loop whose values it can keep in registers. Without it, a backward jump goes round the region's dispatch
  * loop (a `br_table` over every block), and the JIT keeps every guest register in memory across that merge point.
  *
- * WebAssembly loops nest, so loops that overlap without nesting cannot all be kept: inner (shorter) ones are
- * preferred. Calls make no loops, and blocks with a call (or a host call) make none around them: the return comes
+ * WebAssembly loops nest, so of loops whose code ranges overlap without nesting only some can be kept: shorter
+ * ones first. Calls make no loops, and blocks with a call (or a host call) make none around them: the return comes
  * back through the region's dispatch, and then through every loop's own on its way in, which costs more than the
- * loop saves. A block of the region belongs to a *scope*: the innermost
- * loop whose header lies before it and whose last block lies at or after it, or the region's top level. The label a
- * forward branch to the block ends at is opened at the start of that scope (see RegionEmitter).
+ * loop saves.
+ *
+ * A block of the region belongs to a *scope*: the innermost loop whose header lies before it and whose last block
+ * lies at or after it, or the region's top level. The label a forward branch to the block ends at is opened at the
+ * start of that scope (see RegionEmitter).
  */
 import { CALL, MAX_REGION_BLOCKS, NO_TARGET, type ProgramAnalysis } from './analysis.js';
 import type { Code } from '../isa/code.js';
@@ -31,6 +33,8 @@ export class RegionLoops {
   private readonly candidates: number[] = [];
   /** Per block: how many blocks before it end in a call. */
   private readonly callsBefore = new Int32Array(MAX_REGION_BLOCKS + 1);
+  /** Per block: the block of the region its static jump or branch goes to, or -1. */
+  private readonly targetBlock = new Int32Array(MAX_REGION_BLOCKS);
   /** Predecessors inside the region: per block the first edge, per edge its source and the next edge (-1: none). */
   private readonly firstEdge = new Int32Array(MAX_REGION_BLOCKS);
   private readonly edgeFrom = new Int32Array(2 * MAX_REGION_BLOCKS);
@@ -39,6 +43,7 @@ export class RegionLoops {
   private readonly seen = new Int32Array(MAX_REGION_BLOCKS);
   private readonly stack = new Int32Array(MAX_REGION_BLOCKS);
   private search = 0;
+  private edges = 0;
 
   /** Finds the loops of the blocks first … end - 1. */
   find(code: Code, analysis: ProgramAnalysis, first: number, end: number): void {
@@ -54,40 +59,42 @@ export class RegionLoops {
     this.findEdges(code, analysis, first, count);
     let any = false;
     for (let e = 1; e < count; e++) {
-      const h = this.targetOf(code, analysis, first, e);
+      const h = this.targetBlock[e]!;
       if (h < 0 || h >= e) continue;
-      const last = this.naturalLast(h, e);
-      if (callsBefore[last + 1]! !== callsBefore[h]!) continue;
-      if (last > furthest[h]!) furthest[h] = last;
+      const loopLast = this.naturalLast(h, e);
+      if (callsBefore[loopLast + 1]! !== callsBefore[h]!) continue;
+      if (loopLast > furthest[h]!) furthest[h] = loopLast;
       any = true;
     }
     if (any) this.keepNested(furthest, count);
     this.assignScopes();
   }
 
-  /** The block of the region that block `b`'s static jump or branch goes to, or -1. */
-  private targetOf(code: Code, analysis: ProgramAnalysis, first: number, b: number): number {
-    const target = analysis.blockTarget[first + b]!;
-    if (target === NO_TARGET || target === CALL || !code.isJumpTargetValid(target)) return -1;
-    const to = analysis.blockAt[target]! - first;
-    return to >= 0 && to < this.count ? to : -1;
+  /**
+   * Records every edge between blocks of the region (continuing into the next block, static jumps and branches to
+   * valid targets), and each block's target.
+   */
+  private findEdges(code: Code, analysis: ProgramAnalysis, first: number, count: number): void {
+    this.firstEdge.fill(-1, 0, count);
+    this.edges = 0;
+    for (let b = 0; b < count; b++) {
+      if (analysis.blockNext[first + b] === 1 && b + 1 < count) this.addEdge(b, b + 1);
+      const target = analysis.blockTarget[first + b]!;
+      let to = -1;
+      if (target !== NO_TARGET && target !== CALL && code.isJumpTargetValid(target)) {
+        to = analysis.blockAt[target]! - first;
+        if (to >= count) to = -1;
+      }
+      this.targetBlock[b] = to < 0 ? -1 : to;
+      if (to >= 0) this.addEdge(b, to);
+    }
   }
 
-  /** Records every edge between blocks of the region (continuing into the next block, static jumps and branches). */
-  private findEdges(code: Code, analysis: ProgramAnalysis, first: number, count: number): void {
-    const { firstEdge, edgeFrom, nextEdge } = this;
-    firstEdge.fill(-1, 0, count);
-    let edges = 0;
-    const add = (from: number, to: number): void => {
-      edgeFrom[edges] = from;
-      nextEdge[edges] = firstEdge[to]!;
-      firstEdge[to] = edges++;
-    };
-    for (let b = 0; b < count; b++) {
-      if (analysis.blockNext[first + b] === 1 && b + 1 < count) add(b, b + 1);
-      const to = this.targetOf(code, analysis, first, b);
-      if (to >= 0) add(b, to);
-    }
+  private addEdge(from: number, to: number): void {
+    const edge = this.edges++;
+    this.edgeFrom[edge] = from;
+    this.nextEdge[edge] = this.firstEdge[to]!;
+    this.firstEdge[to] = edge;
   }
 
   /**

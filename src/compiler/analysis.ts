@@ -7,7 +7,7 @@
  * resume in compiled code after a host call. Such a continuation costs nothing on entry (its basic block was
  * charged already) and is entered only when resuming.
  */
-import type { CostModel } from '../gas/cost-model.js';
+import type { BlockCostCalculator, CostModel } from '../gas/cost-model.js';
 import { BITMASK_MAX, type Code, DecodedInstruction, ENDS_BLOCK, WalkCursor } from '../isa/code.js';
 import { INSTRUCTIONS, INVALID, type OperandKind } from '../isa/instruction-table.js';
 
@@ -52,6 +52,11 @@ export interface ProgramAnalysis {
   readonly regionCount: number;
   /** Block index per code offset of a block start (-1 elsewhere); length code length + 1. */
   readonly blockAt: Int32Array;
+  /**
+   * Null when every array is complete. Otherwise (lazy translation) blockRegisters, blockTarget and blockCost hold
+   * their values only for the blocks {@link BlockDetails.complete} was called for.
+   */
+  readonly details: BlockDetails | null;
 }
 
 /** Most blocks per region: bounds the size of each WebAssembly function (and so its compile time). */
@@ -190,11 +195,14 @@ class BlockArrays {
 /**
  * Analyses the program; `costModel` is null when gas is not metered (costs are then all 0). A region also ends
  * once it holds `maxRegionBytes` of code (0: no limit), so that lazy translation can translate small chunks.
+ * With `deferDetails` the pass only finds the blocks (decoding no operands but call targets), and each block's
+ * registers, target and cost are left to {@link ProgramAnalysis.details}: a program translated lazily is ready
+ * sooner, and pays for them only for the code it runs.
  */
-export function analyzeProgram(code: Code, costModel: CostModel | null, maxRegionBytes = 0): ProgramAnalysis {
+export function analyzeProgram(code: Code, costModel: CostModel | null, maxRegionBytes = 0, deferDetails = false): ProgramAnalysis {
   const blocks = new BlockArrays(code);
   const callTarget = new Uint8Array(code.length + 1);
-  const costs = costModel?.calculator(code) ?? null;
+  const costs = deferDetails ? null : (costModel?.calculator(code) ?? null);
   let start = -1;
   /** First compiled block of the current basic block. */
   let basicFirst = 0;
@@ -206,7 +214,9 @@ export function analyzeProgram(code: Code, costModel: CostModel | null, maxRegio
   let terminatorPc = -1;
   let afterTerminator = -1;
   const ins = new DecodedInstruction();
-  const cursor = new WalkCursor(code);
+  /** Where a call's operands are decoded when the walk decodes none. */
+  const call = deferDetails ? new DecodedInstruction() : ins;
+  const cursor = new WalkCursor(code, !deferDetails);
   while (cursor.next(ins)) {
     if (start < 0) {
       start = ins.pc;
@@ -216,13 +226,18 @@ export function analyzeProgram(code: Code, costModel: CostModel | null, maxRegio
       const valid = start === afterTerminator && start - terminatorPc <= BITMASK_MAX && !ins.implicit ? true : code.isJumpTargetValid(start);
       entry = valid ? BlockEntry.Jump : BlockEntry.None;
     }
-    costs?.add(ins);
-    registers |= registerMask(ins);
     const id = ins.id;
+    if (!deferDetails) {
+      costs?.add(ins);
+      registers |= registerMask(ins);
+    }
     if (ins.implicit) implicitEnd = true;
-    if (id === LOAD_IMM_AND_JUMP && ins.imm2 >>> 0 <= code.length) callTarget[ins.imm2 >>> 0] = 1;
+    if (id === LOAD_IMM_AND_JUMP) {
+      if (deferDetails) code.decodeAt(ins.pc, call);
+      if (call.imm2 >>> 0 <= code.length) callTarget[call.imm2 >>> 0] = 1;
+    }
     if (ENDS_BLOCK[id]) {
-      blocks.add(start, entry, registers, staticTarget(ins), CAN_FALL_THROUGH[id]!);
+      blocks.add(start, entry, registers, deferDetails ? NO_TARGET : staticTarget(ins), CAN_FALL_THROUGH[id]!);
       terminatorPc = ins.pc;
       afterTerminator = id === INVALID || ins.implicit ? -1 : ins.nextPc;
       registers = 0;
@@ -241,7 +256,74 @@ export function analyzeProgram(code: Code, costModel: CostModel | null, maxRegio
   const { count, blockPc, blockCost, blockEntry, blockRegisters, blockTarget, blockNext, blockImplicitEnd, blockAt } = blocks;
 
   const regionFirst = formRegions(blockPc, count, callTarget, maxRegionBytes);
-  return { blockPc, blockCost, blockEntry, blockRegisters, blockTarget, blockNext, blockImplicitEnd, blockCount: count, regionFirst, regionCount: regionFirst.length, blockAt };
+  const details = deferDetails ? new BlockDetails(code, costModel, blocks) : null;
+  return { blockPc, blockCost, blockEntry, blockRegisters, blockTarget, blockNext, blockImplicitEnd, blockCount: count, regionFirst, regionCount: regionFirst.length, blockAt, details };
+}
+
+/**
+ * Registers, static targets and gas costs of blocks, computed when first needed: each basic block is walked once,
+ * exactly as {@link analyzeProgram} walks it when it computes them up front.
+ */
+export class BlockDetails {
+  /** Per block: 1 once its details are computed. */
+  private readonly done: Uint8Array;
+  private readonly costs: BlockCostCalculator | null;
+  private readonly ins = new DecodedInstruction();
+  /** The block being walked, its basic block's first block, and the registers it touched so far. */
+  private current = 0;
+  private basicFirst = 0;
+  private registers = 0;
+  private readonly visit = (ins: DecodedInstruction): boolean => {
+    const blocks = this.blocks;
+    const id = ins.id;
+    this.registers |= registerMask(ins);
+    this.costs?.add(ins);
+    if (ENDS_BLOCK[id]) {
+      this.finishBlock(staticTarget(ins));
+      if (this.costs !== null) blocks.blockCost[this.basicFirst] = this.costs.finish();
+      return false;
+    }
+    if (id === ECALLI) {
+      this.finishBlock(CALL);
+      this.current++;
+    }
+    return true;
+  };
+
+  constructor(
+    private readonly code: Code,
+    costModel: CostModel | null,
+    private readonly blocks: BlockArrays,
+  ) {
+    this.done = new Uint8Array(blocks.count);
+    this.costs = costModel?.calculator(code) ?? null;
+  }
+
+  /** Computes the details of blocks first … end - 1 (and of the rest of the basic blocks they belong to). */
+  complete(first: number, end: number): void {
+    const { blockEntry, blockPc } = this.blocks;
+    let b = first;
+    while (b > 0 && blockEntry[b] === BlockEntry.Resume) b--;
+    while (b < end) {
+      if (this.done[b] === 1) {
+        b++;
+        continue;
+      }
+      this.current = b;
+      this.basicFirst = b;
+      this.registers = 0;
+      this.code.walkBounded(blockPc[b]!, this.ins, this.visit);
+      b = this.current + 1;
+    }
+  }
+
+  private finishBlock(target: number): void {
+    const b = this.current;
+    this.blocks.blockRegisters[b] = this.registers;
+    this.blocks.blockTarget[b] = target;
+    this.done[b] = 1;
+    this.registers = 0;
+  }
 }
 
 /**

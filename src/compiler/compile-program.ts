@@ -49,9 +49,9 @@ export interface CompiledProgram {
 
 export function compileProgram(input: CompileInput): CompiledProgram {
   const { code, jumpTable, map } = input;
-  const analysis = analyzeProgram(code, input.gas === 'none' ? null : input.costModel, input.lazyChunkBytes);
-  const layout = computeLayout(map, jumpTable.length, input.dynamicPaging);
   const lazy = input.lazyChunkBytes > 0;
+  const analysis = analyzeProgram(code, input.gas === 'none' ? null : input.costModel, input.lazyChunkBytes, lazy);
+  const layout = computeLayout(map, jumpTable.length, input.dynamicPaging);
 
   const module = new ModuleBuilder();
   const { ctx, regionType } = buildPrelude(module, input, analysis, layout);

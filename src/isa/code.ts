@@ -211,9 +211,10 @@ export class Code {
 
   /**
    * Decodes the instruction at `offset` (which must be an instruction start below the code length) into `out`.
-   * Returns true if an implicit invalid instruction follows it at `out.nextPc`.
+   * Returns true if an implicit invalid instruction follows it at `out.nextPc`. With `operands` false only the
+   * id, pc and next pc are filled (the operand fields keep whatever they held).
    */
-  decodeAt(offset: number, out: DecodedInstruction): boolean {
+  decodeAt(offset: number, out: DecodedInstruction, operands = true): boolean {
     const packed = this.skipAndNextInvalid(offset);
     const skip = packed & 0xff;
     const id = this.idAt(offset);
@@ -221,6 +222,7 @@ export class Code {
     out.pc = offset;
     out.nextPc = offset + skip + 1;
     out.implicit = false;
+    if (!operands) return packed > 0xff;
     if (id === INVALID) {
       out.reg1 = out.reg2 = out.reg3 = out.imm1 = out.imm2 = 0;
     } else {
@@ -392,7 +394,11 @@ export class WalkCursor {
   private invalidAt = -1;
   private resume = 0;
 
-  constructor(private readonly code: Code) {
+  /** @param operands false: fill only the id, pc and next pc of each instruction (a faster walk). */
+  constructor(
+    private readonly code: Code,
+    private readonly operands = true,
+  ) {
     if (!code.isInstructionStart(0)) {
       this.invalidAt = 0;
       this.resume = code.nextInstructionStart(0);
@@ -410,7 +416,7 @@ export class WalkCursor {
     }
     const n = code.length;
     if (this.at >= n) return false;
-    const nextInvalid = code.decodeAt(this.at, out);
+    const nextInvalid = code.decodeAt(this.at, out, this.operands);
     const next = out.nextPc;
     if (!nextInvalid) {
       this.at = next;

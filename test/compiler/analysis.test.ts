@@ -2,7 +2,9 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
 import fc from 'fast-check';
-import { analyzeProgram, BlockEntry } from '../../src/compiler/analysis.js';
+import { analyzeProgram, BlockEntry, regionEnd } from '../../src/compiler/analysis.js';
+import { NAIVE_COST_MODEL, type CostModel } from '../../src/gas/cost-model.js';
+import { FULL_L2_COST_MODEL } from '../../src/gas/pipeline-cost-model.js';
 import { Code } from '../../src/isa/code.js';
 import { INSTRUCTION_SETS } from '../../src/isa/instruction-sets.js';
 import { ProgramBlob } from '../../src/program/program-blob.js';
@@ -46,5 +48,45 @@ test('blocks entered by jumps are exactly the valid jump targets, in random code
       assertEntriesMatchJumpTargets(new Code(code, bitmask, INSTRUCTION_SETS[wide ? 'latest64' : 'latest32']));
     }),
     { numRuns: 2000 },
+  );
+});
+
+/**
+ * Lazy translation analyses with deferred details and completes regions in whatever order they first run; the
+ * result must be exactly what the up-front analysis computes.
+ */
+function assertDeferredDetailsMatch(code: Code, costModel: CostModel | null, maxRegionBytes: number): void {
+  const full = analyzeProgram(code, costModel, maxRegionBytes);
+  const deferred = analyzeProgram(code, costModel, maxRegionBytes, true);
+  assert.equal(full.details, null);
+  assert.notEqual(deferred.details, null);
+  assert.deepEqual([...deferred.regionFirst], [...full.regionFirst]);
+  // Regions from the last to the first, so that continuations after an ecalli are met before their basic block.
+  for (let r = deferred.regionCount - 1; r >= 0; r--) deferred.details!.complete(deferred.regionFirst[r]!, regionEnd(deferred, r));
+  const n = full.blockCount;
+  for (const key of ['blockPc', 'blockCost', 'blockEntry', 'blockRegisters', 'blockTarget', 'blockNext', 'blockImplicitEnd'] as const) {
+    assert.deepEqual([...deferred[key].subarray(0, n)], [...full[key].subarray(0, n)], key);
+  }
+}
+
+test('deferred block details equal the up-front ones in every guest program, without gas and under two cost models', () => {
+  const dir = new URL('../../../guest/bin/', import.meta.url);
+  for (const name of readdirSync(dir).filter((file) => file.endsWith('.polkavm'))) {
+    const code = ProgramBlob.parse(readFileSync(new URL(name, dir))).instructions;
+    for (const model of [null, NAIVE_COST_MODEL, FULL_L2_COST_MODEL]) assertDeferredDetailsMatch(code, model, 64);
+  }
+});
+
+test('deferred block details equal the up-front ones in random code (gaps, ecalli, unknown opcodes)', () => {
+  const bytes = fc.uint8Array({ minLength: 1, maxLength: 160 });
+  fc.assert(
+    fc.property(bytes, fc.integer({ min: 1, max: 30 }), fc.boolean(), fc.integer({ min: 0, max: 40 }), (raw, spacing, wide, chunk) => {
+      // Opcodes 10 (ecalli), 80 (load_imm_and_jump), branches, jumps and arbitrary bytes.
+      const code = raw.map((byte) => [0, 1, 10, 40, 50, 80, 81, 170, 2, byte][byte % 10]!);
+      const bitmask = new Uint8Array((code.length + 7) >>> 3);
+      for (let pc = 0; pc < code.length; pc += 1 + ((raw[pc]! * 5) % spacing)) bitmask[pc >>> 3]! |= 1 << (pc & 7);
+      assertDeferredDetailsMatch(new Code(code, bitmask, INSTRUCTION_SETS[wide ? 'latest64' : 'latest32']), NAIVE_COST_MODEL, chunk);
+    }),
+    { numRuns: 1500 },
   );
 });

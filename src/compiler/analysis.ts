@@ -1,14 +1,15 @@
 /**
- * One pass over the program: splits it into blocks (with their gas cost and the registers they touch) and groups
- * consecutive blocks into regions, each compiled into one WebAssembly function. Instructions are not kept: the
- * emitter decodes each block again, which is cheaper than holding 100,000s of objects.
+ * One pass over the program: splits it into blocks and groups consecutive blocks into regions, each compiled into
+ * one WebAssembly function. Each block's gas cost, the registers it touches and its jump target are computed per
+ * region just before it is translated (BlockDetails). Instructions are not kept: the emitter decodes each block
+ * again, which is cheaper than holding 100,000s of objects.
  *
  * Compiled blocks are the gas-metering basic blocks, additionally split after every `ecalli` so that execution can
  * resume in compiled code after a host call. Such a continuation costs nothing on entry (its basic block was
  * charged already) and is entered only when resuming.
  */
 import type { BlockCostCalculator, CostModel } from '../gas/cost-model.js';
-import { BITMASK_MAX, type Code, DecodedInstruction, ENDS_BLOCK, WalkCursor } from '../isa/code.js';
+import { BITMASK_MAX, type Code, DecodedInstruction, ENDS_BLOCK, INSTRUCTIONS_CAN_FALL_THROUGH, WalkCursor } from '../isa/code.js';
 import { INSTRUCTIONS, INVALID, type OperandKind } from '../isa/instruction-table.js';
 
 /** How compiled code may be entered at a block. */
@@ -53,10 +54,10 @@ export interface ProgramAnalysis {
   /** Block index per code offset of a block start (-1 elsewhere); length code length + 1. */
   readonly blockAt: Int32Array;
   /**
-   * Null when every array is complete. Otherwise (lazy translation) blockRegisters, blockTarget and blockCost hold
-   * their values only for the blocks {@link BlockDetails.complete} was called for.
+   * blockRegisters, blockTarget and blockCost hold their values only for the blocks {@link BlockDetails.complete}
+   * was called for (the emitter completes each region before it emits it).
    */
-  readonly details: BlockDetails | null;
+  readonly details: BlockDetails;
 }
 
 /** Most blocks per region: bounds the size of each WebAssembly function (and so its compile time). */
@@ -92,8 +93,6 @@ const WRITES_REG1: readonly boolean[] = INSTRUCTIONS.map((def) => {
   return (FIELDS[def.kind] & 1) !== 0;
 });
 const FIELDS_BY_ID: readonly number[] = INSTRUCTIONS.map((def) => FIELDS[def.kind]);
-/** Per instruction id (and INVALID, last): whether it may continue with the next instruction. */
-const CAN_FALL_THROUGH: readonly boolean[] = [...INSTRUCTIONS.map((def) => def.canFallThrough), false];
 const ID = (name: string): number => INSTRUCTIONS.findIndex((def) => def.name === name);
 const MEMSET = ID('memset');
 const ECALLI = ID('ecalli');
@@ -164,17 +163,12 @@ class BlockArrays {
     this.blockAt = new Int32Array(code.length + 1).fill(-1);
   }
 
-  /**
-   * Records a block starting at `start`, entered as `entry`; `target` is its terminator's static target, `next`
-   * whether it may continue into the next block.
-   */
-  add(start: number, entry: BlockEntry, registers: number, target: number, next: boolean): void {
+  /** Records a block starting at `start`, entered as `entry`; `next`: whether it may continue into the next block. */
+  add(start: number, entry: BlockEntry, next: boolean): void {
     if (this.count === this.capacity) this.grow();
     const count = this.count;
     this.blockPc[count] = start;
     this.blockEntry[count] = entry;
-    this.blockRegisters[count] = registers;
-    this.blockTarget[count] = target;
     this.blockNext[count] = next ? 1 : 0;
     if (start <= this.code.length) this.blockAt[start] = count;
     this.count = count + 1;
@@ -195,28 +189,26 @@ class BlockArrays {
 /**
  * Analyses the program; `costModel` is null when gas is not metered (costs are then all 0). A region also ends
  * once it holds `maxRegionBytes` of code (0: no limit), so that lazy translation can translate small chunks.
- * With `deferDetails` the pass only finds the blocks (decoding no operands but call targets), and each block's
- * registers, target and cost are left to {@link ProgramAnalysis.details}: a program translated lazily is ready
- * sooner, and pays for them only for the code it runs.
+ * The pass only finds the blocks (decoding no operands but call targets); each block's registers, target and cost
+ * are left to {@link ProgramAnalysis.details}, so that a program translated lazily is ready sooner and pays for
+ * them only for the code it runs.
  */
-export function analyzeProgram(code: Code, costModel: CostModel | null, maxRegionBytes = 0, deferDetails = false): ProgramAnalysis {
+export function analyzeProgram(code: Code, costModel: CostModel | null, maxRegionBytes = 0): ProgramAnalysis {
   const blocks = new BlockArrays(code);
   const callTarget = new Uint8Array(code.length + 1);
-  const costs = deferDetails ? null : (costModel?.calculator(code) ?? null);
   let start = -1;
   /** First compiled block of the current basic block. */
   let basicFirst = 0;
   /** How the current basic block may be entered (its later parts, after an `ecalli`, only by resuming). */
   let entry = BlockEntry.None;
-  let registers = 0;
   let implicitEnd = false;
   /** Code offsets of the last block terminator that is a known opcode, and of the instruction after it. */
   let terminatorPc = -1;
   let afterTerminator = -1;
   const ins = new DecodedInstruction();
-  /** Where a call's operands are decoded when the walk decodes none. */
-  const call = deferDetails ? new DecodedInstruction() : ins;
-  const cursor = new WalkCursor(code, !deferDetails);
+  /** Where a call's operands are decoded (the walk decodes none). */
+  const call = new DecodedInstruction();
+  const cursor = new WalkCursor(code, false);
   while (cursor.next(ins)) {
     if (start < 0) {
       start = ins.pc;
@@ -227,28 +219,21 @@ export function analyzeProgram(code: Code, costModel: CostModel | null, maxRegio
       entry = valid ? BlockEntry.Jump : BlockEntry.None;
     }
     const id = ins.id;
-    if (!deferDetails) {
-      costs?.add(ins);
-      registers |= registerMask(ins);
-    }
     if (ins.implicit) implicitEnd = true;
     if (id === LOAD_IMM_AND_JUMP) {
-      if (deferDetails) code.decodeAt(ins.pc, call);
+      code.decodeAt(ins.pc, call);
       if (call.imm2 >>> 0 <= code.length) callTarget[call.imm2 >>> 0] = 1;
     }
     if (ENDS_BLOCK[id]) {
-      blocks.add(start, entry, registers, deferDetails ? NO_TARGET : staticTarget(ins), CAN_FALL_THROUGH[id]!);
+      blocks.add(start, entry, INSTRUCTIONS_CAN_FALL_THROUGH[id]!);
       terminatorPc = ins.pc;
       afterTerminator = id === INVALID || ins.implicit ? -1 : ins.nextPc;
-      registers = 0;
       if (implicitEnd) blocks.blockImplicitEnd[basicFirst] = 1;
       implicitEnd = false;
-      if (costs !== null) blocks.blockCost[basicFirst] = costs.finish();
       start = -1;
     } else if (id === ECALLI) {
-      blocks.add(start, entry, registers, CALL, true);
+      blocks.add(start, entry, true);
       entry = BlockEntry.Resume;
-      registers = 0;
       start = ins.nextPc;
     }
   }
@@ -256,14 +241,11 @@ export function analyzeProgram(code: Code, costModel: CostModel | null, maxRegio
   const { count, blockPc, blockCost, blockEntry, blockRegisters, blockTarget, blockNext, blockImplicitEnd, blockAt } = blocks;
 
   const regionFirst = formRegions(blockPc, count, callTarget, maxRegionBytes);
-  const details = deferDetails ? new BlockDetails(code, costModel, blocks) : null;
+  const details = new BlockDetails(code, costModel, blocks);
   return { blockPc, blockCost, blockEntry, blockRegisters, blockTarget, blockNext, blockImplicitEnd, blockCount: count, regionFirst, regionCount: regionFirst.length, blockAt, details };
 }
 
-/**
- * Registers, static targets and gas costs of blocks, computed when first needed: each basic block is walked once,
- * exactly as {@link analyzeProgram} walks it when it computes them up front.
- */
+/** Registers, static targets and gas costs of blocks, computed when first needed: each basic block is walked once. */
 export class BlockDetails {
   /** Per block: 1 once its details are computed. */
   private readonly done: Uint8Array;

@@ -50,7 +50,7 @@ export interface CompiledProgram {
 export function compileProgram(input: CompileInput): CompiledProgram {
   const { code, jumpTable, map } = input;
   const lazy = input.lazyChunkBytes > 0;
-  const analysis = analyzeProgram(code, input.gas === 'none' ? null : input.costModel, input.lazyChunkBytes, lazy);
+  const analysis = analyzeProgram(code, input.gas === 'none' ? null : input.costModel, input.lazyChunkBytes);
   const layout = computeLayout(map, jumpTable.length, input.dynamicPaging);
 
   const module = new ModuleBuilder();

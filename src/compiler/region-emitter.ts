@@ -682,7 +682,7 @@ export class RegionEmitter {
     this.first = analysis.regionFirst[r]!;
     this.end_ = r + 1 < analysis.regionCount ? analysis.regionFirst[r + 1]! : analysis.blockCount;
     const count = this.end_ - this.first;
-    analysis.details?.complete(this.first, this.end_);
+    analysis.details.complete(this.first, this.end_);
     this.loops.find(this.ctx.code, analysis, this.first, this.end_);
     let registers = 0;
     for (let b = this.first; b < this.end_; b++) registers |= analysis.blockRegisters[b]!;

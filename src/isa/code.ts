@@ -441,7 +441,7 @@ function setInvalid(out: DecodedInstruction, pc: number, nextPc: number): void {
 }
 
 /** `canFallThrough` per instruction id, with INVALID treated as `trap`. */
-const INSTRUCTIONS_CAN_FALL_THROUGH: readonly boolean[] = [...INSTRUCTIONS.map((d) => d.canFallThrough), false];
+export const INSTRUCTIONS_CAN_FALL_THROUGH: readonly boolean[] = [...INSTRUCTIONS.map((d) => d.canFallThrough), false];
 
 /** `endsBlock` per instruction id, with INVALID treated as `trap` (a block end). */
 export const ENDS_BLOCK: readonly boolean[] = [...INSTRUCTIONS.map((d) => d.endsBlock), true];

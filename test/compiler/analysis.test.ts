@@ -2,10 +2,11 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
 import fc from 'fast-check';
-import { analyzeProgram, BlockEntry, regionEnd } from '../../src/compiler/analysis.js';
+import { analyzeProgram, BlockEntry, CALL, NO_TARGET, regionEnd, registerMask } from '../../src/compiler/analysis.js';
 import { NAIVE_COST_MODEL, type CostModel } from '../../src/gas/cost-model.js';
 import { FULL_L2_COST_MODEL } from '../../src/gas/pipeline-cost-model.js';
-import { Code } from '../../src/isa/code.js';
+import { Code, DecodedInstruction, ENDS_BLOCK } from '../../src/isa/code.js';
+import { INSTRUCTIONS, INVALID } from '../../src/isa/instruction-table.js';
 import { INSTRUCTION_SETS } from '../../src/isa/instruction-sets.js';
 import { ProgramBlob } from '../../src/program/program-blob.js';
 
@@ -52,32 +53,61 @@ test('blocks entered by jumps are exactly the valid jump targets, in random code
 });
 
 /**
- * Lazy translation analyses with deferred details and completes regions in whatever order they first run; the
- * result must be exactly what the up-front analysis computes.
+ * The block details as a plain walk over the whole program computes them: per block the registers it touches
+ * (registerMask), its static target (a jump's or branch's; CALL for calls and ecalli; NO_TARGET otherwise), and
+ * per basic block its cost.
  */
-function assertDeferredDetailsMatch(code: Code, costModel: CostModel | null, maxRegionBytes: number): void {
-  const full = analyzeProgram(code, costModel, maxRegionBytes);
-  const deferred = analyzeProgram(code, costModel, maxRegionBytes, true);
-  assert.equal(full.details, null);
-  assert.notEqual(deferred.details, null);
-  assert.deepEqual([...deferred.regionFirst], [...full.regionFirst]);
-  // Regions from the last to the first, so that continuations after an ecalli are met before their basic block.
-  for (let r = deferred.regionCount - 1; r >= 0; r--) deferred.details!.complete(deferred.regionFirst[r]!, regionEnd(deferred, r));
-  const n = full.blockCount;
-  for (const key of ['blockPc', 'blockCost', 'blockEntry', 'blockRegisters', 'blockTarget', 'blockNext', 'blockImplicitEnd'] as const) {
-    assert.deepEqual([...deferred[key].subarray(0, n)], [...full[key].subarray(0, n)], key);
-  }
+function expectedDetails(code: Code, costModel: CostModel | null, blockCount: number): { registers: number[]; targets: number[]; costs: number[] } {
+  const registers: number[] = [];
+  const targets: number[] = [];
+  const costs = new Array<number>(blockCount).fill(0);
+  const calculator = costModel?.calculator(code) ?? null;
+  let mask = 0;
+  let basicFirst = 0;
+  code.walkAll(new DecodedInstruction(), (ins) => {
+    mask |= registerMask(ins);
+    calculator?.add(ins);
+    const def = ins.id === INVALID ? null : INSTRUCTIONS[ins.id]!;
+    if (def?.name === 'ecalli') {
+      registers.push(mask);
+      targets.push(CALL);
+      mask = 0;
+    } else if (ENDS_BLOCK[ins.id]) {
+      registers.push(mask);
+      const name = def?.name ?? '';
+      targets.push(
+        name.startsWith('load_imm_and_jump') ? CALL : name === 'jump' || def?.kind === 'reg_reg_offset' ? ins.imm1 >>> 0 : def?.kind === 'reg_imm_offset' ? ins.imm2 >>> 0 : NO_TARGET,
+      );
+      if (calculator !== null) costs[basicFirst] = calculator.finish();
+      basicFirst = registers.length;
+      mask = 0;
+    }
+  });
+  return { registers, targets, costs };
 }
 
-test('deferred block details equal the up-front ones in every guest program, without gas and under two cost models', () => {
+/** Regions completed in any order (lazy translation) must give exactly what a walk over the whole program gives. */
+function assertDetailsMatch(code: Code, costModel: CostModel | null, maxRegionBytes: number): void {
+  const analysis = analyzeProgram(code, costModel, maxRegionBytes);
+  const n = analysis.blockCount;
+  // Regions from the last to the first, so that continuations after an ecalli are met before their basic block.
+  for (let r = analysis.regionCount - 1; r >= 0; r--) analysis.details.complete(analysis.regionFirst[r]!, regionEnd(analysis, r));
+  const expected = expectedDetails(code, costModel, n);
+  assert.equal(expected.registers.length, n);
+  assert.deepEqual([...analysis.blockRegisters.subarray(0, n)], expected.registers, 'registers');
+  assert.deepEqual([...analysis.blockTarget.subarray(0, n)], expected.targets, 'targets');
+  assert.deepEqual([...analysis.blockCost.subarray(0, n)], expected.costs, 'costs');
+}
+
+test('block details equal a walk over the whole program, in every guest program, without gas and under two cost models', () => {
   const dir = new URL('../../../guest/bin/', import.meta.url);
   for (const name of readdirSync(dir).filter((file) => file.endsWith('.polkavm'))) {
     const code = ProgramBlob.parse(readFileSync(new URL(name, dir))).instructions;
-    for (const model of [null, NAIVE_COST_MODEL, FULL_L2_COST_MODEL]) assertDeferredDetailsMatch(code, model, 64);
+    for (const model of [null, NAIVE_COST_MODEL, FULL_L2_COST_MODEL]) assertDetailsMatch(code, model, 64);
   }
 });
 
-test('deferred block details equal the up-front ones in random code (gaps, ecalli, unknown opcodes)', () => {
+test('block details equal a walk over the whole program in random code (gaps, ecalli, unknown opcodes)', () => {
   const bytes = fc.uint8Array({ minLength: 1, maxLength: 160 });
   fc.assert(
     fc.property(bytes, fc.integer({ min: 1, max: 30 }), fc.boolean(), fc.integer({ min: 0, max: 40 }), (raw, spacing, wide, chunk) => {
@@ -85,7 +115,7 @@ test('deferred block details equal the up-front ones in random code (gaps, ecall
       const code = raw.map((byte) => [0, 1, 10, 40, 50, 80, 81, 170, 2, byte][byte % 10]!);
       const bitmask = new Uint8Array((code.length + 7) >>> 3);
       for (let pc = 0; pc < code.length; pc += 1 + ((raw[pc]! * 5) % spacing)) bitmask[pc >>> 3]! |= 1 << (pc & 7);
-      assertDeferredDetailsMatch(new Code(code, bitmask, INSTRUCTION_SETS[wide ? 'latest64' : 'latest32']), NAIVE_COST_MODEL, chunk);
+      assertDetailsMatch(new Code(code, bitmask, INSTRUCTION_SETS[wide ? 'latest64' : 'latest32']), NAIVE_COST_MODEL, chunk);
     }),
     { numRuns: 1500 },
   );

@@ -12,6 +12,7 @@ function loopsOf(code: readonly TestInstruction[]): { last: number[]; scope: num
   const analysis = analyzeProgram(blob.instructions, null);
   const loops = new RegionLoops();
   const end = analysis.regionCount > 1 ? analysis.regionFirst[1]! : analysis.blockCount;
+  analysis.details.complete(0, end);
   loops.find(blob.instructions, analysis, 0, end);
   return { last: [...loops.last.subarray(0, loops.count)], scope: [...loops.scope.subarray(0, loops.count)] };
 }

@@ -40,6 +40,19 @@ function nestedLoops(isa: (typeof BITNESSES)[number]) {
   });
 }
 
+/**
+ * Runs `program` from instruction `entry` with a0 and a1 set and sync gas metering; it must finish. Returns a0, a1
+ * and the gas used.
+ */
+function runCounting(program: ReturnType<typeof buildProgram>, entry: number, a0: number, a1: number): [bigint, bigint, bigint] {
+  const instance = startAt(moduleOf(program, { gasMetering: 'sync' }));
+  instance.setGas(1000);
+  instance.setReg(A0, a0);
+  instance.setReg(A1, a1);
+  assert.equal(runFrom(instance, program.offsets[entry]!).kind, 'finished');
+  return [instance.reg(A0), instance.reg(A1), 1000n - instance.gas];
+}
+
 for (const isa of BITNESSES) {
   test(`nested loops run to the end with every block charged per run (${isa})`, () => {
     const program = nestedLoops(isa);
@@ -93,23 +106,10 @@ for (const isa of BITNESSES) {
         /* 9 */ asm.ret(),
       ],
     });
-    const module = moduleOf(program, { gasMetering: 'sync' });
-    const instance = startAt(module);
-    instance.setGas(1000);
-    assert.equal(instance.run().kind, 'finished');
-    assert.deepEqual([instance.reg(A0), instance.reg(A1)], [5n, 20n]);
     // [load_imm ×2, fallthrough] 3, A 2 ×5, B 2 ×20, C 1 ×20, D 1 ×16, [ret] 1.
-    assert.equal(instance.gas, 1000n - (3n + 10n + 40n + 20n + 16n + 1n));
-
-    // Entered at B with a1 = 18: C sends it back to A until a0 = 5, D lets it out.
-    const again = startAt(module);
-    again.setGas(1000);
-    again.setReg(A0, 0);
-    again.setReg(A1, 18);
-    assert.equal(runFrom(again, program.offsets[5]!).kind, 'finished');
-    assert.deepEqual([again.reg(A0), again.reg(A1)], [5n, 24n]);
-    // B 2 ×6, C 1 ×6, A 2 ×5, D 1, [ret] 1.
-    assert.equal(again.gas, 1000n - (12n + 6n + 10n + 1n + 1n));
+    assert.deepEqual(runCounting(program, 0, 0, 0), [5n, 20n, 3n + 10n + 40n + 20n + 16n + 1n]);
+    // Entered at B with a1 = 18: C sends it back to A until a0 = 5, D lets it out. B 2 ×6, C 1 ×6, A 2 ×5, D 1, [ret] 1.
+    assert.deepEqual(runCounting(program, 5, 0, 18), [5n, 24n, 12n + 6n + 10n + 1n + 1n]);
   });
 
   test(`loops whose blocks interleave (b1 ⇄ b3, b2 ⇄ b4) run like any other jumps, entered anywhere (${isa})`, () => {
@@ -128,21 +128,10 @@ for (const isa of BITNESSES) {
         /* 9 */ asm.ret(),
       ],
     });
-    const module = moduleOf(program, { gasMetering: 'sync' });
-    const instance = startAt(module);
-    instance.setGas(1000);
-    assert.equal(instance.run().kind, 'finished');
-    assert.deepEqual([instance.reg(A0), instance.reg(A1)], [5n, 20n]);
     // [load_imm ×2, fallthrough] 3, b1 2 ×5, b3 1 ×5, b4 1 ×21, b2 2 ×20, [ret] 1.
-    assert.equal(instance.gas, 1000n - (3n + 10n + 5n + 21n + 40n + 1n));
-
-    const again = startAt(module);
-    again.setGas(1000);
-    again.setReg(A0, 0);
-    again.setReg(A1, 18);
-    assert.equal(runFrom(again, program.offsets[5]!).kind, 'finished');
-    assert.deepEqual([again.reg(A0), again.reg(A1)], [0n, 20n]);
-    assert.equal(again.gas, 1000n - (4n + 2n + 1n));
+    assert.deepEqual(runCounting(program, 0, 0, 0), [5n, 20n, 3n + 10n + 5n + 21n + 40n + 1n]);
+    // Entered at b2 with a1 = 18: b2 2 ×2, b4 1 ×2, [ret] 1.
+    assert.deepEqual(runCounting(program, 5, 0, 18), [0n, 20n, 4n + 2n + 1n]);
   });
 
   test(`a loop runs out of gas in its middle at the block that could not be paid for (${isa})`, () => {

@@ -19,8 +19,6 @@ export const CHUNK_GLOBALS = 'globals';
 export class LazyChunks {
   /** Per chunk, its first region; one more entry holds the region count. */
   private readonly chunkFirst: Uint32Array;
-  /** Per region, its chunk. */
-  private readonly chunkOfRegion: Uint32Array;
   private readonly modules: (WebAssembly.Module | undefined)[];
   readonly chunkCount: number;
 
@@ -32,7 +30,6 @@ export class LazyChunks {
   ) {
     const { regionCount, regionFirst, blockPc } = analysis;
     const firsts: number[] = [];
-    this.chunkOfRegion = new Uint32Array(regionCount);
     let chunkStart = -1;
     for (let r = 0; r < regionCount; r++) {
       const start = blockPc[regionFirst[r]!]!;
@@ -40,7 +37,6 @@ export class LazyChunks {
         firsts.push(r);
         chunkStart = start;
       }
-      this.chunkOfRegion[r] = firsts.length - 1;
     }
     firsts.push(regionCount);
     this.chunkFirst = Uint32Array.from(firsts);
@@ -57,16 +53,16 @@ export class LazyChunks {
 
   /** The chunk holding block `block`. */
   chunkOf(block: number): number {
-    // The last region whose first block is at or before `block`.
-    const firsts = this.analysis.regionFirst;
+    // The last chunk whose first block is at or before `block`.
+    const { regionFirst } = this.analysis;
     let low = 0;
-    let high = this.analysis.regionCount - 1;
+    let high = this.chunkCount - 1;
     while (low < high) {
       const mid = (low + high + 1) >> 1;
-      if (firsts[mid]! <= block) low = mid;
+      if (regionFirst[this.chunkFirst[mid]!]! <= block) low = mid;
       else high = mid - 1;
     }
-    return this.chunkOfRegion[low]!;
+    return low;
   }
 
   /** First region of chunk `chunk`, and one past its last. */

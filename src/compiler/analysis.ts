@@ -43,6 +43,12 @@ export interface ProgramAnalysis {
   /** Per block: 1 if it may continue into the next block in code order (a branch not taken, `fallthrough`, `ecalli`). */
   readonly blockNext: Uint8Array;
   /**
+   * Per block ending in a call: the code offset it jumps to ({@link DYNAMIC_CALLEE} for `load_imm_and_jump_indirect`),
+   * and the value it loads (the return address); {@link NO_TARGET} and 0 for other blocks.
+   */
+  readonly blockCallee: Uint32Array;
+  readonly blockCallReturn: Uint32Array;
+  /**
    * Per basic block (its first compiled block): 1 if it ends in an implicit invalid instruction, so that entering
    * it, or running a branch to it, marks the instance (see InterpreterInstance.markBlock).
    */
@@ -54,7 +60,7 @@ export interface ProgramAnalysis {
   /** Block index per code offset of a block start (-1 elsewhere); length code length + 1. */
   readonly blockAt: Int32Array;
   /**
-   * blockRegisters, blockTarget and blockCost hold their values only for the blocks {@link BlockDetails.complete}
+   * blockRegisters, blockTarget, blockCallee, blockCallReturn and blockCost hold their values only for the blocks {@link BlockDetails.complete}
    * was called for (the emitter completes each region before it emits it).
    */
   readonly details: BlockDetails;
@@ -66,6 +72,8 @@ export const MAX_REGION_BLOCKS = 64;
 export const NO_TARGET = 0xffffffff;
 /** {@link ProgramAnalysis.blockTarget} of a block ending in a call (`load_imm_and_jump[_indirect]`) or `ecalli`. */
 export const CALL = 0xfffffffe;
+/** {@link ProgramAnalysis.blockCallee} of a block ending in `load_imm_and_jump_indirect`. */
+export const DYNAMIC_CALLEE = 0xfffffffe;
 /** A region may end early at a call target once it has this many blocks, so functions tend to stay whole. */
 const MIN_REGION_BLOCKS = 12;
 
@@ -97,6 +105,7 @@ const ID = (name: string): number => INSTRUCTIONS.findIndex((def) => def.name ==
 const MEMSET = ID('memset');
 const ECALLI = ID('ecalli');
 const LOAD_IMM_AND_JUMP = ID('load_imm_and_jump');
+const LOAD_IMM_AND_JUMP_INDIRECT = ID('load_imm_and_jump_indirect');
 
 const A0 = 7;
 const A2 = 9;
@@ -241,8 +250,10 @@ export function analyzeProgram(code: Code, costModel: CostModel | null, maxRegio
   const { count, blockPc, blockCost, blockEntry, blockRegisters, blockTarget, blockNext, blockImplicitEnd, blockAt } = blocks;
 
   const regionFirst = formRegions(blockPc, count, callTarget, maxRegionBytes);
-  const details = new BlockDetails(code, costModel, blocks);
-  return { blockPc, blockCost, blockEntry, blockRegisters, blockTarget, blockNext, blockImplicitEnd, blockCount: count, regionFirst, regionCount: regionFirst.length, blockAt, details };
+  const blockCallee = new Uint32Array(count).fill(NO_TARGET);
+  const blockCallReturn = new Uint32Array(count);
+  const details = new BlockDetails(code, costModel, blocks, blockCallee, blockCallReturn);
+  return { blockPc, blockCost, blockEntry, blockRegisters, blockTarget, blockNext, blockCallee, blockCallReturn, blockImplicitEnd, blockCount: count, regionFirst, regionCount: regionFirst.length, blockAt, details };
 }
 
 /** Registers, static targets and gas costs of blocks, computed when first needed: each basic block is walked once. */
@@ -261,6 +272,13 @@ export class BlockDetails {
     this.registers |= registerMask(ins);
     this.costs?.add(ins);
     if (ENDS_BLOCK[id]) {
+      if (id === LOAD_IMM_AND_JUMP) {
+        this.callee[this.current] = ins.imm2 >>> 0;
+        this.callReturn[this.current] = ins.imm1 >>> 0;
+      } else if (id === LOAD_IMM_AND_JUMP_INDIRECT) {
+        this.callee[this.current] = DYNAMIC_CALLEE;
+        this.callReturn[this.current] = ins.imm1 >>> 0;
+      }
       this.finishBlock(staticTarget(ins));
       if (this.costs !== null) blocks.blockCost[this.basicFirst] = this.costs.finish();
       return false;
@@ -276,6 +294,8 @@ export class BlockDetails {
     private readonly code: Code,
     costModel: CostModel | null,
     private readonly blocks: BlockArrays,
+    private readonly callee: Uint32Array,
+    private readonly callReturn: Uint32Array,
   ) {
     this.done = new Uint8Array(blocks.count);
     this.costs = costModel?.calculator(code) ?? null;
@@ -337,6 +357,19 @@ function formRegions(blockPc: Uint32Array, count: number, callTarget: Uint8Array
 /** Code offset where block `block` starts; for `blockCount` (one past the last block), the code length. */
 export function blockCodeOffset(analysis: ProgramAnalysis, codeLength: number, block: number): number {
   return block < analysis.blockCount ? analysis.blockPc[block]! : codeLength;
+}
+
+/** The region holding block `block`. */
+export function regionOf(analysis: ProgramAnalysis, block: number): number {
+  const { regionFirst } = analysis;
+  let low = 0;
+  let high = analysis.regionCount - 1;
+  while (low < high) {
+    const mid = (low + high + 1) >> 1;
+    if (regionFirst[mid]! <= block) low = mid;
+    else high = mid - 1;
+  }
+  return low;
 }
 
 /** One past the last block of region `r`. */

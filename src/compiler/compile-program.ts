@@ -56,8 +56,10 @@ export function compileProgram(input: CompileInput): CompiledProgram {
   const module = new ModuleBuilder();
   const { ctx, regionType } = buildPrelude(module, input, analysis, layout);
 
-  // run(block): call region functions until one returns a negative exit code.
+  // run(block): call region functions until one returns a negative exit code. Region functions that call each
+  // other count their depth (see RegionEmitter.callRegion); it starts at 0 whichever way the last run ended.
   const run = new ByteWriter(64);
+  run.byte(W.i32_const).i32(0).byte(W.global_set).u32(ctx.runtime.callDepth);
   run.byte(W.loop).byte(EMPTY_BLOCK);
   run.byte(W.local_get).u32(0).byte(W.local_get).u32(0);
   run.byte(W.call_indirect).u32(regionType).u32(0);
@@ -66,6 +68,8 @@ export function compileProgram(input: CompileInput): CompiledProgram {
   module.exportFunction('run', module.defineFunction(regionType, [], run));
   const finish = module.defineFunction(regionType, [], new ByteWriter(8).byte(W.i32_const).i32(ExitCode.Finished).byte(W.end));
   const blocks = analysis.blockCount;
+  /** Function index of the first region function (eager translation). */
+  let firstRegion = 0;
   if (lazy) {
     // Every block starts out at `translate`, which asks the host to translate the block's chunk first. The
     // module's start function fills the table with it: one table.fill instead of an element per block.
@@ -87,14 +91,11 @@ export function compileProgram(input: CompileInput): CompiledProgram {
   } else {
     // Region functions come last; their bodies are written straight into the module.
     const table = new Uint32Array(blocks + 1);
-    const firstRegion = module.declareStreamed(regionType, regionLocals(ctx.wide), analysis.regionCount);
+    firstRegion = module.declareStreamed(regionType, regionLocals(ctx.wide), analysis.regionCount);
     for (let r = 0; r < analysis.regionCount; r++) table.fill(firstRegion + r, analysis.regionFirst[r]!, regionEnd(analysis, r));
     table[blocks] = finish;
     module.setTable(blocks + 1, [{ offset: 0, functions: table }]);
   }
-
-  const emitter = new RegionEmitter(ctx);
-  const wasm = lazy ? module.toBytes() : module.toBytes((out, r) => emitter.emit(r, out), code.length * 10 + 2 * blocks + 0x10000);
 
   // A valid jump target always starts a basic block, whose first block the analysis marked as entered by jumps.
   const jumpTableBlocks = new Int32Array(jumpTable.length);
@@ -104,6 +105,10 @@ export function compileProgram(input: CompileInput): CompiledProgram {
     const block = target < code.length ? blockAt[target]! : -1;
     jumpTableBlocks[i] = block >= 0 && blockEntry[block] === BlockEntry.Jump ? block : -1;
   }
+
+  const emitter = new RegionEmitter(ctx, jumpTableBlocks);
+  if (!lazy) emitter.setModule(0, analysis.regionCount, firstRegion);
+  const wasm = lazy ? module.toBytes() : module.toBytes((out, r) => emitter.emit(r, out), code.length * 10 + 2 * blocks + 0x10000);
   const chunks = lazy ? new LazyChunks(input, analysis, layout, emitter) : null;
   return { wasm, analysis, layout, jumpTableBlocks, chunks };
 }

@@ -93,7 +93,10 @@ export class LazyChunks {
     const [first, end] = this.regions(chunk);
     const builder = new ModuleBuilder({ importGlobalsFrom: CHUNK_GLOBALS });
     const { ctx, regionType } = buildPrelude(builder, this.input, this.analysis, this.layout);
+    // Calls to regions of other chunks go through the main module's function table.
+    builder.importTable(CHUNK_GLOBALS, 'table', this.analysis.blockCount + 1);
     const firstFunction = builder.declareStreamed(regionType, regionLocals(ctx.wide), end - first);
+    this.emitter.setModule(first, end, firstFunction);
     for (let r = first; r < end; r++) builder.exportFunction(`r${r - first}`, firstFunction + r - first);
     const analysis = this.analysis;
     const codeLength = this.input.code.length;

@@ -39,6 +39,7 @@ export function buildPrelude(module: ModuleBuilder, input: CompileInput, analysi
   // Block index `blockCount` stands for "return to the host": its table entry finishes the run.
   const finishBlock = analysis.blockCount;
   const runtime = defineRuntime({ module, map, layout, wide, jumpTableLength: jumpTable.length, finishBlock, paging });
-  const ctx: EmitContext = { code, analysis, wide, gas: input.gas, map, layout, helpers, runtime, sbrkImport, markImport, jumpTableLength: jumpTable.length, trapAtCodeEnd: input.trapAtCodeEnd, dynamicPaging: input.dynamicPaging };
-  return { ctx, regionType: module.type([ValType.I32], [ValType.I32]) };
+  const regionType = module.type([ValType.I32], [ValType.I32]);
+  const ctx: EmitContext = { code, analysis, wide, gas: input.gas, map, layout, helpers, runtime, sbrkImport, markImport, jumpTableLength: jumpTable.length, trapAtCodeEnd: input.trapAtCodeEnd, dynamicPaging: input.dynamicPaging, regionType };
+  return { ctx, regionType };
 }

@@ -32,12 +32,14 @@
  * ```
  *
  * Other jumps backward set `$target` and go round the innermost loop that holds both blocks, or `$dispatch`.
+ * A call to another region whose return address leads back into this one calls that region's function and, when
+ * it returns that block, continues there (see {@link RegionEmitter.callRegion}).
  */
 import { type Code, DecodedInstruction, ENDS_BLOCK } from '../isa/code.js';
 import { INVALID } from '../isa/instruction-table.js';
 import type { MemoryMap } from '../program/memory-map.js';
 import { BlockAccessCoverage } from './access-coverage.js';
-import { BlockEntry, blockCodeOffset, MAX_REGION_BLOCKS, type ProgramAnalysis } from './analysis.js';
+import { BlockEntry, blockCodeOffset, DYNAMIC_CALLEE, MAX_REGION_BLOCKS, NO_TARGET, type ProgramAnalysis, regionOf } from './analysis.js';
 import { RegionLoops, TOP } from './region-loops.js';
 import type { HelperFunctions } from './helpers.js';
 import { ExitCode, STATE, type WasmLayout } from './layout.js';
@@ -65,7 +67,15 @@ export interface EmitContext {
   readonly trapAtCodeEnd: boolean;
   /** Every access walks the page table (out of line); there are no fixed regions. */
   readonly dynamicPaging: boolean;
+  /** Type of region functions (and of `run`): `(block) → block or exit code`. */
+  readonly regionType: number;
 }
+
+/**
+ * Most region functions called by region functions (see {@link RegionEmitter.callRegion}) that may be running at
+ * once; deeper guest calls return to `run` instead, so deep guest recursion never exhausts the host's stack.
+ */
+export const MAX_CALL_DEPTH = 64;
 
 // Local variable indices.
 const TARGET = 0;
@@ -158,12 +168,27 @@ export class RegionEmitter {
   private blockDone = false;
   /** `height` of the `loop` around the current block when it jumps back to its own start, or -1. */
   private selfLoop = -1;
+  /** The registers the region uses (bit r) and writes (bit 13 + r), as in ProgramAnalysis.blockRegisters. */
+  private registers = 0;
+  /** Regions whose functions are in the module being emitted (first, end), and the function index of the first. */
+  private moduleFirstRegion = 0;
+  private moduleEndRegion = 0;
+  private moduleFirstFunction = 0;
+  /** Per block of the region: the block its call returns to inline (see {@link callRegion}), or -1. */
+  private readonly inlineReturn = new Int32Array(MAX_REGION_BLOCKS);
   private readonly visit = (ins: DecodedInstruction): boolean => {
     if (!this.emitInstruction(ins)) this.blockDone = true;
     return !this.blockDone && !ENDS_BLOCK[ins.id];
   };
 
-  constructor(private readonly ctx: EmitContext) {
+  /**
+   * @param jumpTableBlocks per jump table entry, the block it leads to (-1: not a valid target), as compiled code
+   *   resolves dynamic jumps.
+   */
+  constructor(
+    private readonly ctx: EmitContext,
+    private readonly jumpTableBlocks: Int32Array,
+  ) {
     this.wide = ctx.wide;
     this.vt = ctx.wide ? ValType.I64 : ValType.I32;
     const h = ctx.helpers;
@@ -349,7 +374,7 @@ export class RegionEmitter {
    * `entry = rotr(address - 2, 1)` is below the table length exactly for even non-zero addresses in range, and
    * the table holds the block index (or -1). Everything else (return to host, traps) goes to `resolveJump`.
    */
-  private jumpIndirect(pc: number): void {
+  private jumpIndirect(pc: number, back = -1): void {
     const body = this.body;
     const jumpTableLength = this.ctx.jumpTableLength;
     this.i32(2);
@@ -380,9 +405,24 @@ export class RegionEmitter {
         body.byte(W.br_if).u32(this.depth(this.loopHeight[loop]!));
         this.get(TARGET);
       }
-      this.i32(0);
-      this.op(W.i32_ge_s);
-      body.byte(W.br_if).u32(this.dispatchDepth());
+      if (back >= 0) {
+        // A call: to a block of this region through the dispatch, to another region as a function call.
+        this.i32(this.first);
+        this.op(W.i32_sub);
+        this.i32(this.end_ - this.first);
+        this.op(W.i32_lt_u);
+        body.byte(W.br_if).u32(this.dispatchDepth());
+        this.get(TARGET);
+        this.i32(0);
+        this.op(W.i32_ge_s);
+        this.openIf();
+        this.callRegion(-1, back);
+        this.end();
+      } else {
+        this.i32(0);
+        this.op(W.i32_ge_s);
+        body.byte(W.br_if).u32(this.dispatchDepth());
+      }
       this.get(OFFSET);
     }
     // address = rotl(entry, 1) + 2
@@ -677,30 +717,19 @@ export class RegionEmitter {
 
   /** Emits the function body of region `r` into `body`. */
   emit(r: number, body: ByteWriter): void {
-    const { analysis, wide, runtime } = this.ctx;
+    const { analysis, runtime } = this.ctx;
     this.body = body;
     this.first = analysis.regionFirst[r]!;
     this.end_ = r + 1 < analysis.regionCount ? analysis.regionFirst[r + 1]! : analysis.blockCount;
     const count = this.end_ - this.first;
     analysis.details.complete(this.first, this.end_);
-    this.loops.find(this.ctx.code, analysis, this.first, this.end_);
     let registers = 0;
     for (let b = this.first; b < this.end_; b++) registers |= analysis.blockRegisters[b]!;
+    this.registers = registers;
+    for (let b = this.first; b < this.end_; b++) this.inlineReturn[b - this.first] = this.findInlineReturn(b);
+    this.loops.find(this.ctx.code, analysis, this.first, this.end_, this.inlineReturn);
 
-    // Prologue: the registers the region uses, and gas, from the state area.
-    for (let k = 0; k < 13; k++) {
-      if ((registers & (1 << k)) === 0) continue;
-      this.i32(0);
-      this.op(wide ? W.i64_load : W.i32_load);
-      this.memarg(STATE.registers + 8 * k);
-      this.setReg(k);
-    }
-    if (this.ctx.gas !== 'none') {
-      this.i32(0);
-      this.op(W.i64_load);
-      this.memarg(STATE.gas);
-      this.set(GAS);
-    }
+    this.loadState();
 
     this.height = 0;
     this.open(W.block); // $exit
@@ -737,13 +766,38 @@ export class RegionEmitter {
     body.byte(W.global_set).u32(runtime.fault);
     this.end(); // $exit
 
-    // Epilogue: the registers the region wrote, and gas, back to the state area.
+    this.storeState();
+    this.get(RESULT);
+    this.op(W.end);
+  }
+
+  /** The region's registers (those it uses), and gas, from the state area. */
+  private loadState(): void {
+    const registers = this.registers;
+    for (let k = 0; k < 13; k++) {
+      if ((registers & (1 << k)) === 0) continue;
+      this.i32(0);
+      this.op(this.wide ? W.i64_load : W.i32_load);
+      this.memarg(STATE.registers + 8 * k);
+      this.setReg(k);
+    }
+    if (this.ctx.gas !== 'none') {
+      this.i32(0);
+      this.op(W.i64_load);
+      this.memarg(STATE.gas);
+      this.set(GAS);
+    }
+  }
+
+  /** The registers the region writes, and gas, to the state area. */
+  private storeState(): void {
+    const registers = this.registers;
     for (let k = 0; k < 13; k++) {
       if ((registers & (1 << (13 + k))) === 0) continue;
       this.i32(0);
       this.reg(k);
       // 32-bit programs keep registers as i32; the state area holds them sign-extended.
-      if (!wide) this.op(W.i64_extend_i32_s);
+      if (!this.wide) this.op(W.i64_extend_i32_s);
       this.op(W.i64_store);
       this.memarg(STATE.registers + 8 * k);
     }
@@ -753,8 +807,101 @@ export class RegionEmitter {
       this.op(W.i64_store);
       this.memarg(STATE.gas);
     }
+  }
+
+  /**
+   * Sets the regions whose functions the module being emitted defines: regions `first` … `end - 1`, the first
+   * of them at function index `firstFunction`. Calls to them are direct; others go through the function table.
+   */
+  setModule(first: number, end: number, firstFunction: number): void {
+    this.moduleFirstRegion = first;
+    this.moduleEndRegion = end;
+    this.moduleFirstFunction = firstFunction;
+  }
+
+  /**
+   * The block of the region that the call ending block `block` returns to when the callee (in another region)
+   * returns normally, or -1 when the call is not made as a function call (see {@link callRegion}).
+   */
+  private findInlineReturn(block: number): number {
+    const { analysis, code } = this.ctx;
+    const callee = analysis.blockCallee[block]!;
+    if (callee === NO_TARGET) return -1;
+    if (callee !== DYNAMIC_CALLEE) {
+      if (!code.isJumpTargetValid(callee)) return -1;
+      const calleeBlock = analysis.blockAt[callee]!;
+      if (calleeBlock >= this.first && calleeBlock < this.end_) return -1;
+    }
+    // The return address resolves as `ret` will resolve it: through the jump table.
+    const entry = ((analysis.blockCallReturn[block]! - 2) >>> 1) | 0;
+    if ((analysis.blockCallReturn[block]! & 1) !== 0 || entry < 0 || entry >= this.jumpTableBlocks.length) return -1;
+    const back = this.jumpTableBlocks[entry]!;
+    return back >= this.first && back < this.end_ ? back : -1;
+  }
+
+  /**
+   * A call to block `callee` of another region (-1: the block in `$target`), made as a WebAssembly call of that
+   * region's function, so that its return comes back here instead of through `run` and this region's dispatch:
+   *
+   * ```
+   * store the registers the region wrote, and gas     ; the callee reads them from the state area
+   * if callDepth >= MAX_CALL_DEPTH: return callee to the caller (as a jump to another region)
+   * result = callee's region function (callee)
+   * if result != back: return result                 ; an exit, or a jump elsewhere: the caller handles it
+   * load the registers, and gas; go to block `back`
+   * ```
+   *
+   * The state area is current whenever the callee runs and whenever this function returns early, so a callee that
+   * exits (host call, trap, out of gas) or returns elsewhere leaves everything as a jump to `run` would have.
+   */
+  private callRegion(callee: number, back: number): void {
+    const body = this.body;
+    const depth = this.ctx.runtime.callDepth;
+    this.storeState();
+    body.byte(W.global_get).u32(depth);
+    this.i32(MAX_CALL_DEPTH);
+    this.op(W.i32_ge_u);
+    this.openIf();
+    if (callee >= 0) {
+      this.i32(callee);
+      this.set(RESULT);
+    } else {
+      this.get(TARGET);
+      this.set(RESULT);
+    }
+    this.br(this.exitDepth());
+    this.end();
+    body.byte(W.global_get).u32(depth);
+    this.i32(1);
+    this.op(W.i32_add);
+    body.byte(W.global_set).u32(depth);
+    const region = callee >= 0 ? regionOf(this.ctx.analysis, callee) : -1;
+    if (region >= this.moduleFirstRegion && region < this.moduleEndRegion) {
+      this.i32(callee);
+      this.call(this.moduleFirstFunction + region - this.moduleFirstRegion);
+    } else if (callee >= 0) {
+      this.i32(callee);
+      this.i32(callee);
+      body.byte(W.call_indirect).u32(this.ctx.regionType).u32(0);
+    } else {
+      this.get(TARGET);
+      this.get(TARGET);
+      body.byte(W.call_indirect).u32(this.ctx.regionType).u32(0);
+    }
+    this.set(RESULT);
+    body.byte(W.global_get).u32(depth);
+    this.i32(1);
+    this.op(W.i32_sub);
+    body.byte(W.global_set).u32(depth);
     this.get(RESULT);
-    this.op(W.end);
+    this.i32(back);
+    this.op(W.i32_ne);
+    this.openIf();
+    this.get(RESULT);
+    this.op(W.return);
+    this.end();
+    this.loadState();
+    this.goTo(back);
   }
 
   /**
@@ -1076,11 +1223,14 @@ export class RegionEmitter {
       case Special.Jump:
         this.jumpTo(imm1, pc);
         return false;
-      case Special.LoadImmAndJump:
+      case Special.LoadImmAndJump: {
         this.imm(imm1); // written even when the target is invalid
         this.setReg(a);
-        this.jumpTo(imm2, pc);
+        const back = this.inlineReturn[this.here]!;
+        if (back >= 0) this.callRegion(this.ctx.analysis.blockAt[imm2]!, back);
+        else this.jumpTo(imm2, pc);
         return false;
+      }
       case Special.JumpIndirect:
         this.address(a, imm1);
         this.jumpIndirect(pc);
@@ -1091,7 +1241,7 @@ export class RegionEmitter {
         this.imm(imm1);
         this.setReg(a);
         this.get(SCRATCH);
-        this.jumpIndirect(pc);
+        this.jumpIndirect(pc, this.inlineReturn[this.here]!);
         return false;
       case Special.Ecalli:
         this.i32(pc);

@@ -7,9 +7,9 @@
  * loop (a `br_table` over every block), and the JIT keeps every guest register in memory across that merge point.
  *
  * WebAssembly loops nest, so of loops whose code ranges overlap without nesting only some can be kept: shorter
- * ones first. Calls make no loops, and blocks with a call (or a host call) make none around them: the return comes
- * back through the region's dispatch, and then through every loop's own on its way in, which costs more than the
- * loop saves.
+ * ones first. Calls make no loops. A call to another region's function returns right after the call (see
+ * RegionEmitter.callRegion); other calls (and host calls) make no loops around them: their return comes back through
+ * the region's dispatch, and then through every loop's own on its way in, which costs more than the loop saves.
  *
  * A block of the region belongs to a *scope*: the innermost loop whose header lies before it and whose last block
  * lies at or after it, or the region's top level. The label a forward branch to the block ends at is opened at the
@@ -45,8 +45,11 @@ export class RegionLoops {
   private search = 0;
   private edges = 0;
 
-  /** Finds the loops of the blocks first … end - 1. */
-  find(code: Code, analysis: ProgramAnalysis, first: number, end: number): void {
+  /**
+   * Finds the loops of the blocks first … end - 1. `inlineReturn[b]` is the block a call ending block first + b
+   * returns to inline (not through the dispatch), or -1; such calls may lie inside loops.
+   */
+  find(code: Code, analysis: ProgramAnalysis, first: number, end: number, inlineReturn: Int32Array): void {
     const count = end - first;
     this.count = count;
     const last = this.last;
@@ -55,8 +58,8 @@ export class RegionLoops {
     const furthest = this.scope;
     furthest.fill(-1, 0, count);
     const callsBefore = this.callsBefore;
-    for (let b = 0; b < count; b++) callsBefore[b + 1] = callsBefore[b]! + (analysis.blockTarget[first + b] === CALL ? 1 : 0);
-    this.findEdges(code, analysis, first, count);
+    for (let b = 0; b < count; b++) callsBefore[b + 1] = callsBefore[b]! + (analysis.blockTarget[first + b] === CALL && inlineReturn[b]! < 0 ? 1 : 0);
+    this.findEdges(code, analysis, first, count, inlineReturn);
     let any = false;
     for (let e = 1; e < count; e++) {
       const h = this.targetBlock[e]!;
@@ -72,13 +75,14 @@ export class RegionLoops {
 
   /**
    * Records every edge between blocks of the region (continuing into the next block, static jumps and branches to
-   * valid targets), and each block's target.
+   * valid targets, returns from calls made inline), and each block's target.
    */
-  private findEdges(code: Code, analysis: ProgramAnalysis, first: number, count: number): void {
+  private findEdges(code: Code, analysis: ProgramAnalysis, first: number, count: number, inlineReturn: Int32Array): void {
     this.firstEdge.fill(-1, 0, count);
     this.edges = 0;
     for (let b = 0; b < count; b++) {
       if (analysis.blockNext[first + b] === 1 && b + 1 < count) this.addEdge(b, b + 1);
+      if (inlineReturn[b]! >= 0) this.addEdge(b, inlineReturn[b]! - first);
       const target = analysis.blockTarget[first + b]!;
       let to = -1;
       if (target !== NO_TARGET && target !== CALL && code.isJumpTargetValid(target)) {

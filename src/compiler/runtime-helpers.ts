@@ -21,6 +21,8 @@ import { EMPTY_BLOCK, ValType, W } from './wasm/opcodes.js';
 export interface RuntimeFunctions {
   /** Global (i32) set to 1 by a slow access or jump that failed. */
   readonly fault: number;
+  /** Global (i32): how many region functions called by other region functions are running (see RegionEmitter). */
+  readonly callDepth: number;
   /** Mutable globals: exclusive limits on `address - start` of the RW / aux windows, per access size 1/2/4/8. */
   readonly rwLimit: readonly number[];
   readonly auxLimit: readonly number[];
@@ -147,6 +149,7 @@ function defineRegionAccess(input: RuntimeInput, trapAt: number, rwLimit: readon
 export function defineRuntime(input: RuntimeInput): RuntimeFunctions {
   const { module, map, layout, wide } = input;
   const fault = module.global(ValType.I32, 0);
+  const callDepth = module.global(ValType.I32, 0);
   const limitGlobals = (prefix: string): number[] =>
     [1, 2, 4, 8].map((size) => {
       const g = module.global(ValType.I32, 0);
@@ -204,5 +207,5 @@ export function defineRuntime(input: RuntimeInput): RuntimeFunctions {
     }),
   );
 
-  return { fault, rwLimit, auxLimit, trapAt, ecalli, slowLoad, slowStore, resolveJump };
+  return { fault, callDepth, rwLimit, auxLimit, trapAt, ecalli, slowLoad, slowStore, resolveJump };
 }

@@ -6,14 +6,19 @@ import { asm, buildProgram, Reg, type TestInstruction } from '../helpers/program
 
 const { A0, A1, RA } = Reg;
 
-/** The loops of the program's first region: per block, the last block of the loop it heads, and its scope. */
-function loopsOf(code: readonly TestInstruction[]): { last: number[]; scope: number[] } {
+/**
+ * The loops of the program's first region: per block, the last block of the loop it heads, and its scope.
+ * `inlineReturns` maps blocks ending in a call made as a function call to the block it returns to.
+ */
+function loopsOf(code: readonly TestInstruction[], inlineReturns: ReadonlyMap<number, number> = new Map()): { last: number[]; scope: number[] } {
   const { blob } = buildProgram({ code });
   const analysis = analyzeProgram(blob.instructions, null);
   const loops = new RegionLoops();
   const end = analysis.regionCount > 1 ? analysis.regionFirst[1]! : analysis.blockCount;
   analysis.details.complete(0, end);
-  loops.find(blob.instructions, analysis, 0, end);
+  const inlineReturn = new Int32Array(end).fill(-1);
+  for (const [block, back] of inlineReturns) inlineReturn[block] = back;
+  loops.find(blob.instructions, analysis, 0, end, inlineReturn);
   return { last: [...loops.last.subarray(0, loops.count)], scope: [...loops.scope.subarray(0, loops.count)] };
 }
 
@@ -96,6 +101,23 @@ test('a loop with a call in it is no WebAssembly loop', () => {
     /* b4 */ asm.ret(),
   ]);
   assert.deepEqual(last, [-1, -1, -1, -1, -1]);
+});
+
+test('a loop around a call made as a WebAssembly call is a loop, the return continuing it', () => {
+  // The same loop, its call now returning inline to b2 (the call's callee lies in another region).
+  const { last } = loopsOf(
+    [
+      /* b0 */ asm.loadImm(A0, 0),
+      asm.fallthrough(),
+      /* b1 */ asm.addImm32(A0, A0, 1),
+      asm.loadImmAndJump(RA, 0, 6),
+      /* b2 */ asm.branchImm('branch_less_unsigned_imm', A0, 5, 2),
+      /* b3 */ asm.ret(),
+      /* b4 */ asm.ret(),
+    ],
+    new Map([[1, 2]]),
+  );
+  assert.deepEqual(last, [-1, 2, -1, -1, -1]);
 });
 
 test('a backward call and a jump to the block itself make no loop of several blocks', () => {

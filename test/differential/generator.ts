@@ -24,7 +24,7 @@ import { JumpTable, jumpTableEntrySize, RETURN_TO_HOST_ADDRESS } from '../../src
 import { ProgramBlob, ProgramSymbol } from '../../src/program/program-blob.js';
 import type { CostModelName } from '../../src/gas/cost-models.js';
 import type { CaseCall, CaseOptions, DifferentialCase, FuzzIsa, HostAction } from './case.js';
-import { layoutItems, type LayoutItem, type TargetRef } from './layout.js';
+import { layoutItems, type LayoutItem, targetOffset, type TargetRef } from './layout.js';
 
 /** Features of the generator, each of which can be switched off to isolate a divergence while reducing it. */
 export interface GeneratorFlags {
@@ -143,7 +143,8 @@ function weightOf(def: InstructionDef): number {
   if (name === 'ecalli') return 8;
   if (name === 'sbrk' || name === 'memset') return 4;
   if (name === 'jump_indirect' || name === 'load_imm_and_jump_indirect') return 6;
-  if (name === 'jump' || name === 'load_imm_and_jump') return 4;
+  if (name === 'load_imm_and_jump') return 6;
+  if (name === 'jump') return 4;
   if (name === 'trap' || name === 'fallthrough') return 3;
   if (name === 'unlikely') return 1;
   if (name === 'load_imm' || name === 'load_imm64') return 3;
@@ -235,6 +236,8 @@ interface Context {
   readonly dynamicPaging: boolean;
   readonly mutations: boolean;
   readonly flags: GeneratorFlags;
+  /** Calls given a return entry so far (their entries follow the segments' ones in the jump table). */
+  readonly calls: { count: number };
 }
 
 function pick<T>(list: readonly T[], raw: bigint): T {
@@ -403,6 +406,8 @@ interface Item extends LayoutItem {
   readonly dynamicJump: boolean;
   /** An `sbrk` (after its guard): never an entry point for the host. */
   readonly guarded: boolean;
+  /** A call whose return address is a jump-table entry added for the instruction after it. */
+  readonly callReturn: boolean;
 }
 
 interface PendingItem extends Omit<Item, 'target'> {
@@ -427,6 +432,7 @@ function plain(fields: InstructionFields, extra: Partial<PendingItem> = {}): Pen
     terminator: def.endsBlock,
     dynamicJump: def.name === 'jump_indirect' || def.name === 'load_imm_and_jump_indirect',
     guarded: false,
+    callReturn: false,
     targetChoice: null,
     ...extra,
   };
@@ -526,6 +532,14 @@ function itemsFor(choice: InstructionChoice, ctx: Context): PendingItem[] {
       }
       break;
     case 'reg_imm_offset':
+      if (name === 'load_imm_and_jump' && choice.prefix % 3 === 0 && ctx.metered) {
+        // A call as compilers emit it: ra = the jump-table address of the instruction after it. (The compiler
+        // makes calls to other regions WebAssembly calls that return there.) Unmetered programs get none, as a
+        // later `ret` would jump back and might loop forever.
+        const entry = ctx.table.total + ctx.calls.count++;
+        out.push(mutate(plain(instruction(name, { reg1: Reg.RA, imm1: 2 * (entry + 1) }), { targetChoice: target, callReturn: true }), choice, ctx));
+        return out;
+      }
       fields = instruction(name, { reg1: ra, imm1: imm(choice.v1, ctx, 'general') });
       break;
     case 'reg_reg_imm': {
@@ -550,10 +564,18 @@ function itemsFor(choice: InstructionChoice, ctx: Context): PendingItem[] {
     case 'reg_reg':
       fields = instruction(name, { reg1: ra, reg2: rb });
       break;
-    case 'reg_reg_imm_imm':
+    case 'reg_reg_imm_imm': {
       if (choice.prefix % 4 !== 0) out.push(plain(instruction('load_imm', { reg1: rb, imm1: dynamicAddress(choice.v3, ctx) })));
-      fields = instruction(name, { reg1: ra, reg2: rb, imm1: imm(choice.v1, ctx, 'general'), imm2: imm(choice.v2, ctx, 'dynamic-offset') });
+      const offset = imm(choice.v2, ctx, 'dynamic-offset');
+      if (choice.prefix % 3 === 0 && ctx.metered && rb !== Reg.RA) {
+        // An indirect call as compilers emit it (see the direct calls above).
+        const entry = ctx.table.total + ctx.calls.count++;
+        out.push(mutate(plain(instruction(name, { reg1: Reg.RA, reg2: rb, imm1: 2 * (entry + 1), imm2: offset }), { callReturn: true }), choice, ctx));
+        return out;
+      }
+      fields = instruction(name, { reg1: ra, reg2: rb, imm1: imm(choice.v1, ctx, 'general'), imm2: offset });
       break;
+    }
   }
   const hasTarget = def.kind === 'offset' || def.kind === 'reg_imm_offset' || def.kind === 'reg_reg_offset';
   out.push(mutate(plain(fields, { targetChoice: hasTarget ? target : null }), choice, ctx));
@@ -703,6 +725,7 @@ export function materialize(isa: FuzzIsa, c: CaseChoice, flags: GeneratorFlags):
     mutations,
     flags,
     dynamicPaging,
+    calls: { count: 0 },
   };
   const total = c.segments.reduce((sum, segment) => sum + segment.jumpTable.length, 0);
 
@@ -728,23 +751,26 @@ export function materialize(isa: FuzzIsa, c: CaseChoice, flags: GeneratorFlags):
   };
   const items: Item[] = pending.map((item, i) => {
     const { targetChoice, ...rest } = item;
-    return { ...rest, target: targetChoice === null ? null : resolveTarget(targetChoice, i, segmentOf(i), starts, !metered) };
+    // Calls go anywhere in the program (often to another region); other jumps stay in their segment.
+    const within = item.callReturn ? { first: 0, last: n - 1, n } : segmentOf(i);
+    return { ...rest, target: targetChoice === null ? null : resolveTarget(targetChoice, i, within, starts, !metered) };
   });
   const { code, bitmask, offsets } = layoutItems(set, items);
 
   // Jump table: mostly block starts of the segment; without gas metering only after the segment's last dynamic
-  // jump, so dynamic jumps cannot form loops.
-  const entries = Uint32Array.from(
-    c.segments.flatMap((segment, nth) => {
+  // jump, so dynamic jumps cannot form loops. Then the calls' return entries, in order.
+  const entries = Uint32Array.from([
+    ...c.segments.flatMap((segment, nth) => {
       const { first, last } = bounds[nth]!;
       let from = first - 1;
       if (!metered) for (let i = first; i <= last; i++) if (items[i]!.dynamicJump) from = i;
       return segment.jumpTable.map((choice) => {
         const ref = resolveTarget(choice, from, { first, last, n }, starts, !metered);
-        return (offsets[Math.min(ref.index, n)]! + ref.delta) >>> 0;
+        return targetOffset(offsets, ref) >>> 0;
       });
     }),
-  );
+    ...items.flatMap((item, i) => (item.callReturn ? [offsets[i + 1]!] : [])),
+  ]);
 
   const blob = ProgramBlob.fromParts({
     isa: set,

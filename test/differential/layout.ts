@@ -12,6 +12,18 @@ export interface TargetRef {
   readonly delta: number;
 }
 
+/**
+ * The code offset a target refers to, given every item's offset (and the code length after them). A delta into an
+ * item stays inside it (modulo its length), so that it never lands on the next item: the generator keeps
+ * unmetered programs free of loops by where their targets go, and the next item may lie in another segment.
+ */
+export function targetOffset(offsets: readonly number[], target: TargetRef): number {
+  const count = offsets.length - 1;
+  const index = Math.min(target.index, count);
+  if (index === count || target.delta === 0) return offsets[index]! + target.delta;
+  return offsets[index]! + (target.delta % (offsets[index + 1]! - offsets[index]!));
+}
+
 export interface LayoutItem {
   /** An instruction to encode, or null for `raw` bytes. */
   readonly fields: InstructionFields | null;
@@ -56,7 +68,7 @@ export function layoutItems(isa: InstructionSet, items: readonly LayoutItem[]): 
   for (let round = 0; round < 64; round++) {
     const offsets = offsetsOf(encoded);
     const next = items.map((item, i) => {
-      const target = item.target === null ? 0 : offsets[Math.min(item.target.index, items.length)]! + item.target.delta;
+      const target = item.target === null ? 0 : targetOffset(offsets, item.target);
       return encodeItem(isa, item, offsets[i]!, target);
     });
     const stable = next.every((bytes, i) => bytes.length === encoded[i]!.length);

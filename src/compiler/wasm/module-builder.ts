@@ -40,6 +40,7 @@ export class ModuleBuilder {
   private start = -1;
   private streamed: { type: number; locals: readonly (readonly [number, ValType])[]; count: number } | null = null;
   private memoryImport: { module: string; name: string; minimumPages: number } | null = null;
+  private tableImport: { module: string; name: string; minimumSize: number } | null = null;
   /** Globals are imported from this module, named by index (`g0`, `g1`, …), instead of defined. */
   private readonly globalsFrom: string | null;
 
@@ -73,6 +74,11 @@ export class ModuleBuilder {
 
   importMemory(module: string, name: string, minimumPages: number): void {
     this.memoryImport = { module, name, minimumPages };
+  }
+
+  /** Imports the funcref table (table 0) instead of defining one with {@link setTable}. */
+  importTable(module: string, name: string, minimumSize: number): void {
+    this.tableImport = { module, name, minimumSize };
   }
 
   /** Index the next defined function will get. */
@@ -152,9 +158,12 @@ export class ModuleBuilder {
 
     const importedGlobals = this.globalsFrom === null ? 0 : this.globals.length;
     const imports = new ByteWriter();
-    imports.u32(this.importedFunctions.length + (this.memoryImport ? 1 : 0) + importedGlobals);
+    imports.u32(this.importedFunctions.length + (this.memoryImport ? 1 : 0) + (this.tableImport ? 1 : 0) + importedGlobals);
     if (this.memoryImport) {
       imports.name(this.memoryImport.module).name(this.memoryImport.name).byte(0x02).byte(0x00).u32(this.memoryImport.minimumPages);
+    }
+    if (this.tableImport) {
+      imports.name(this.tableImport.module).name(this.tableImport.name).byte(0x01).byte(ValType.FuncRef).byte(0x00).u32(this.tableImport.minimumSize);
     }
     for (const fn of this.importedFunctions) imports.name(fn.module).name(fn.name).byte(0x00).u32(fn.type);
     for (let i = 0; i < importedGlobals; i++) imports.name(this.globalsFrom!).name(`g${i}`).byte(0x03).byte(this.globals[i]!.type).byte(0x01);

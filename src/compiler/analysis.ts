@@ -9,7 +9,7 @@
  * charged already) and is entered only when resuming.
  */
 import type { BlockCostCalculator, CostModel } from '../gas/cost-model.js';
-import { BITMASK_MAX, type Code, DecodedInstruction, ENDS_BLOCK, INSTRUCTIONS_CAN_FALL_THROUGH, WalkCursor } from '../isa/code.js';
+import { BITMASK_MAX, type Code, DecodedInstruction, ENDS_BLOCK, INSTRUCTIONS_CAN_FALL_THROUGH, offsetOperandTarget, WalkCursor } from '../isa/code.js';
 import { INSTRUCTIONS, INVALID, type OperandKind } from '../isa/instruction-table.js';
 
 /** How compiled code may be entered at a block. */
@@ -136,7 +136,7 @@ export function registerMask(ins: DecodedInstruction): number {
 }
 
 /** Typed arrays that double when full: the block count is not known before the walk. */
-function grown<T extends Uint8Array | Uint32Array>(array: T, make: (length: number) => T): T {
+function grown<T extends Uint8Array | Uint32Array | Int32Array>(array: T, make: (length: number) => T): T {
   const bigger = make(array.length * 2);
   bigger.set(array);
   return bigger;
@@ -158,9 +158,11 @@ class BlockArrays {
   readonly blockAt: Int32Array;
   count = 0;
 
-  constructor(private readonly code: Code) {
-    // Blocks average several bytes of code; the arrays grow if this guess is low.
-    const capacity = Math.max(256, code.length >> 3);
+  /** @param capacity blocks to make room for; by default a guess (blocks average several bytes of code). */
+  constructor(
+    private readonly code: Code,
+    capacity = Math.max(256, code.length >> 3),
+  ) {
     this.capacity = capacity;
     this.blockPc = new Uint32Array(capacity);
     this.blockCost = new Uint32Array(capacity);
@@ -195,16 +197,18 @@ class BlockArrays {
   }
 }
 
+/** Marks the target of the call at `pc` (a `load_imm_and_jump`, `skip + 1` bytes long) as a call target. */
+function markCallTarget(bytes: Uint8Array, pc: number, skip: number, callTarget: Uint8Array): void {
+  const target = offsetOperandTarget(bytes, pc, skip);
+  if (target <= bytes.length) callTarget[target] = 1;
+}
+
 /**
- * Analyses the program; `costModel` is null when gas is not metered (costs are then all 0). A region also ends
- * once it holds `maxRegionBytes` of code (0: no limit), so that lazy translation can translate small chunks.
- * The pass only finds the blocks (decoding no operands but call targets); each block's registers, target and cost
- * are left to {@link ProgramAnalysis.details}, so that a program translated lazily is ready sooner and pays for
- * them only for the code it runs.
+ * Finds the blocks by walking the program as the reference does (WalkCursor), implicit invalid instructions
+ * included.
  */
-export function analyzeProgram(code: Code, costModel: CostModel | null, maxRegionBytes = 0): ProgramAnalysis {
+function scanWalk(code: Code, callTarget: Uint8Array): BlockArrays {
   const blocks = new BlockArrays(code);
-  const callTarget = new Uint8Array(code.length + 1);
   let start = -1;
   /** First compiled block of the current basic block. */
   let basicFirst = 0;
@@ -215,8 +219,6 @@ export function analyzeProgram(code: Code, costModel: CostModel | null, maxRegio
   let terminatorPc = -1;
   let afterTerminator = -1;
   const ins = new DecodedInstruction();
-  /** Where a call's operands are decoded (the walk decodes none). */
-  const call = new DecodedInstruction();
   const cursor = new WalkCursor(code, false);
   while (cursor.next(ins)) {
     if (start < 0) {
@@ -229,10 +231,7 @@ export function analyzeProgram(code: Code, costModel: CostModel | null, maxRegio
     }
     const id = ins.id;
     if (ins.implicit) implicitEnd = true;
-    if (id === LOAD_IMM_AND_JUMP) {
-      code.decodeAt(ins.pc, call);
-      if (call.imm2 >>> 0 <= code.length) callTarget[call.imm2 >>> 0] = 1;
-    }
+    if (id === LOAD_IMM_AND_JUMP) markCallTarget(code.code, ins.pc, ins.nextPc - ins.pc - 1, callTarget);
     if (ENDS_BLOCK[id]) {
       blocks.add(start, entry, INSTRUCTIONS_CAN_FALL_THROUGH[id]!);
       terminatorPc = ins.pc;
@@ -247,6 +246,99 @@ export function analyzeProgram(code: Code, costModel: CostModel | null, maxRegio
     }
   }
   if (start >= 0) throw new Error('internal error: the program does not end with a block terminator');
+  return blocks;
+}
+
+/** Per instruction id: 1 for instructions that end a compiled block (terminators and `ecalli`), else 0. */
+const ENDS_COMPILED_BLOCK = Uint8Array.from([...ENDS_BLOCK.keys()], (id) => (ENDS_BLOCK[id] || id === ECALLI ? 1 : 0));
+
+/**
+ * {@link scanWalk} for the programs compilers produce: an instruction starts at 0, no gap between instruction
+ * starts is longer than 24 bytes, and the last instruction cannot fall through (`Code.mayHaveImplicitInvalid` is
+ * false; returns null for other programs). The walk then meets no implicit invalid instruction and every
+ * instruction ends where the next set bitmask bit is, so the instructions are simply the set bits. This pass runs
+ * before V8 has optimized it, and V8 takes longer to optimize a loop the more it calls, so it is two small loops:
+ * one over the set bits that only collects the instructions ending blocks, and one over those that records the
+ * blocks.
+ */
+function scanDense(code: Code, callTarget: Uint8Array): BlockArrays | null {
+  const bytes = code.code;
+  const bitmask = code.bitmask;
+  const byteToId = code.isa.byteToId;
+  const n = bytes.length;
+  const bitmaskBytes = Math.min(bitmask.length, (n + 7) >>> 3);
+  if (n === 0 || (bitmask[0]! & 1) === 0) return null;
+  let ends = new Int32Array(Math.max(64, n >>> 2));
+  let count = 0;
+  let last = 0;
+  let zeroBefore = false;
+  for (let i = 0; i < bitmaskBytes; i++) {
+    let bits = bitmask[i]!;
+    // Two zero bitmask bytes in a row hold a run of at least 16 bytes without an instruction start, and every
+    // run of 24 or more holds two (see Code.mayHaveImplicitInvalid): this scan is only for programs without.
+    if (bits === 0 && zeroBefore) return null;
+    zeroBefore = bits === 0;
+    while (bits !== 0) {
+      const pc = (i << 3) + 31 - Math.clz32(bits & -bits);
+      bits &= bits - 1;
+      if (pc >= n) break;
+      last = pc;
+      if (ENDS_COMPILED_BLOCK[byteToId[bytes[pc]!]!] === 1) {
+        if (count === ends.length) ends = grown(ends, (length) => new Int32Array(length));
+        ends[count++] = pc;
+      }
+    }
+  }
+  if (INSTRUCTIONS_CAN_FALL_THROUGH[byteToId[bytes[last]!]!]!) return null;
+  // Each of those ends one block: the arrays are filled in place, exactly full.
+  const blocks = new BlockArrays(code, count);
+  const { blockPc, blockEntry, blockNext, blockAt } = blocks;
+  let start = 0;
+  /** How the next block may be entered. */
+  let entry = code.isJumpTargetValid(0) ? BlockEntry.Jump : BlockEntry.None;
+  for (let k = 0; k < count; k++) {
+    const pc = ends[k]!;
+    const id = byteToId[bytes[pc]!]!;
+    // The next instruction start: the next set bit (the bitmask has no two zero bytes in a row), or the end.
+    const origin = pc + 1;
+    let at = origin >>> 3;
+    let bits = at < bitmaskBytes ? bitmask[at]! >> (origin & 7) : 0;
+    let next = bits !== 0 ? origin + 31 - Math.clz32(bits & -bits) : n;
+    while (bits === 0 && ++at < bitmaskBytes) {
+      bits = bitmask[at]!;
+      if (bits !== 0) next = (at << 3) + 31 - Math.clz32(bits & -bits);
+    }
+    if (next > n) next = n;
+    if (id === LOAD_IMM_AND_JUMP) markCallTarget(bytes, pc, next - pc - 1, callTarget);
+    blockPc[k] = start;
+    blockEntry[k] = entry;
+    blockAt[start] = k;
+    if (id === ECALLI) {
+      blockNext[k] = 1;
+      entry = BlockEntry.Resume;
+    } else {
+      blockNext[k] = INSTRUCTIONS_CAN_FALL_THROUGH[id]! ? 1 : 0;
+      // After a known terminator, the reference's backward bitmask reader finds it (it lies at most 23 bytes back).
+      entry = id !== INVALID ? BlockEntry.Jump : next < n && code.isJumpTargetValid(next) ? BlockEntry.Jump : BlockEntry.None;
+    }
+    start = next;
+  }
+  blocks.count = count;
+  if (start < n || entry === BlockEntry.Resume) throw new Error('internal error: the program does not end with a block terminator');
+  return blocks;
+}
+
+/**
+ * Analyses the program; `costModel` is null when gas is not metered (costs are then all 0). A region also ends
+ * once it holds `maxRegionBytes` of code (0: no limit), so that lazy translation can translate small chunks.
+ * The pass only finds the blocks (decoding no operands but call targets); each block's registers, target and cost
+ * are left to {@link ProgramAnalysis.details}, so that a program translated lazily is ready sooner and pays for
+ * them only for the code it runs. `scan: 'walk'` finds the blocks with the reference walk even where the faster
+ * bitmask scan applies (the tests compare the two).
+ */
+export function analyzeProgram(code: Code, costModel: CostModel | null, maxRegionBytes = 0, scan: 'auto' | 'walk' = 'auto'): ProgramAnalysis {
+  const callTarget = new Uint8Array(code.length + 1);
+  const blocks = (scan === 'auto' ? scanDense(code, callTarget) : null) ?? scanWalk(code, callTarget);
   const { count, blockPc, blockCost, blockEntry, blockRegisters, blockTarget, blockNext, blockImplicitEnd, blockAt } = blocks;
 
   const regionFirst = formRegions(blockPc, count, callTarget, maxRegionBytes);

@@ -75,6 +75,15 @@ function clamp4(value: number): number {
   return value < 0 ? 0 : value > 4 ? 4 : value;
 }
 
+/**
+ * The jump target of the `reg_imm_offset` instruction (`load_imm_and_jump`, a branch with an immediate) at `pc`,
+ * whose length is `skip + 1`: its second immediate added to `pc`, exactly as {@link Code.decodeAt} decodes it.
+ */
+export function offsetOperandTarget(code: Uint8Array, pc: number, skip: number): number {
+  const l1 = Math.min(4, (byteAt(code, pc + 1) >> 4) & 7);
+  return (pc + readImmediate(code, pc + 2 + l1, clamp4(skip - l1 - 1))) >>> 0;
+}
+
 /** Fills the operand fields of `out` for an instruction of `kind` whose opcode is at `pc`. */
 function decodeOperands(code: Uint8Array, kind: OperandKind, pc: number, skip: number, out: DecodedInstruction): void {
   const a = pc + 1; // first operand byte
@@ -215,20 +224,43 @@ export class Code {
    * id, pc and next pc are filled (the operand fields keep whatever they held).
    */
   decodeAt(offset: number, out: DecodedInstruction, operands = true): boolean {
-    const packed = this.skipAndNextInvalid(offset);
-    const skip = packed & 0xff;
-    const id = this.idAt(offset);
+    const n = this.code.length;
+    // The common case inline (walks over whole programs run this before V8 has optimized them, where every call
+    // costs): the next instruction starts within the next two bitmask bytes, before the end of the code.
+    const bitmask = this.bitmask;
+    const origin = offset + 1;
+    const byte = origin >>> 3;
+    const mask = bitmask[byte]! >> (origin & 7);
+    let next = -1;
+    if (mask !== 0) {
+      next = origin + 31 - Math.clz32(mask & -mask);
+    } else {
+      const following = bitmask[byte + 1]!;
+      if (following) next = ((byte + 1) << 3) + 31 - Math.clz32(following & -following);
+    }
+    let skip: number;
+    let nextInvalid: boolean;
+    if (next > 0 && next < n) {
+      // At most 15 bytes on: within the 24-byte limit, and no implicit invalid instruction follows.
+      skip = next - origin;
+      nextInvalid = false;
+    } else {
+      const packed = this.skipAndNextInvalid(offset);
+      skip = packed & 0xff;
+      nextInvalid = packed > 0xff;
+    }
+    const id = offset < n ? this.isa.byteToId[this.code[offset]!]! : INVALID;
     out.id = id;
     out.pc = offset;
     out.nextPc = offset + skip + 1;
     out.implicit = false;
-    if (!operands) return packed > 0xff;
+    if (!operands) return nextInvalid;
     if (id === INVALID) {
       out.reg1 = out.reg2 = out.reg3 = out.imm1 = out.imm2 = 0;
     } else {
       decodeOperands(this.code, INSTRUCTIONS[id]!.kind, offset, skip, out);
     }
-    return packed > 0xff;
+    return nextInvalid;
   }
 
   /** First set bit at or after `offset`, or the code length (the reference's `find_next_offset_unbounded`). */

@@ -120,3 +120,46 @@ test('block details equal a walk over the whole program in random code (gaps, ec
     { numRuns: 1500 },
   );
 });
+
+/** The blocks and regions the analysis finds with its default scan and with the reference walk must be the same. */
+function assertScansAgree(code: Code, maxRegionBytes: number): void {
+  const fast = analyzeProgram(code, null, maxRegionBytes);
+  const walk = analyzeProgram(code, null, maxRegionBytes, 'walk');
+  const n = walk.blockCount;
+  assert.equal(fast.blockCount, n);
+  const first = (a: Uint32Array | Uint8Array): number[] => [...a.subarray(0, n)];
+  assert.deepEqual(first(fast.blockPc), first(walk.blockPc), 'block starts');
+  assert.deepEqual(first(fast.blockEntry), first(walk.blockEntry), 'entries');
+  assert.deepEqual(first(fast.blockNext), first(walk.blockNext), 'continuations');
+  assert.deepEqual(first(fast.blockImplicitEnd), first(walk.blockImplicitEnd), 'implicit ends');
+  assert.deepEqual([...fast.blockAt], [...walk.blockAt], 'blocks by offset');
+  assert.deepEqual([...fast.regionFirst], [...walk.regionFirst], 'regions');
+}
+
+test('the scan over the bitmask finds the blocks and regions the reference walk finds, in every guest program', () => {
+  const dir = new URL('../../../guest/bin/', import.meta.url);
+  for (const name of readdirSync(dir).filter((file) => file.endsWith('.polkavm'))) {
+    const code = ProgramBlob.parse(readFileSync(new URL(name, dir))).instructions;
+    assert.equal(code.mayHaveImplicitInvalid, false, `${name} takes the bitmask scan`);
+    assertScansAgree(code, 64);
+  }
+});
+
+test('the scan over the bitmask finds the blocks and regions the reference walk finds, in random dense code', () => {
+  let dense = 0;
+  fc.assert(
+    fc.property(fc.uint8Array({ minLength: 1, maxLength: 200 }), fc.integer({ min: 1, max: 12 }), fc.boolean(), fc.integer({ min: 0, max: 40 }), (raw, spacing, wide, chunk) => {
+      // Opcodes: ecalli, load_imm_and_jump (with operand bytes), branches, jumps, trap, fallthrough, unknown bytes.
+      const code = raw.map((byte) => [0, 1, 10, 40, 50, 80, 81, 170, 2, byte][byte % 10]!);
+      code[code.length - 1] = 0; // a trap at the end, so that no implicit invalid follows
+      const bitmask = new Uint8Array((code.length + 7) >>> 3);
+      for (let pc = 0; pc < code.length; pc += 1 + ((raw[pc]! * 5) % spacing)) bitmask[pc >>> 3]! |= 1 << (pc & 7);
+      bitmask[(code.length - 1) >>> 3]! |= 1 << ((code.length - 1) & 7);
+      const instructions = new Code(code, bitmask, INSTRUCTION_SETS[wide ? 'latest64' : 'latest32']);
+      if (!instructions.mayHaveImplicitInvalid) dense++;
+      assertScansAgree(instructions, chunk);
+    }),
+    { numRuns: 2000 },
+  );
+  assert.ok(dense > 1000, `${dense} of 2000 programs took the bitmask scan`);
+});

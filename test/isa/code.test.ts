@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { Code, DecodedInstruction } from '../../src/isa/code.js';
+import { Code, DecodedInstruction, offsetOperandTarget } from '../../src/isa/code.js';
 import { INSTRUCTION_SETS, type InstructionSetKind } from '../../src/isa/instruction-sets.js';
 import { INSTRUCTIONS, INVALID, Op } from '../../src/isa/instruction-table.js';
 import { encodeInstructions } from '../../src/isa/encoder.js';
@@ -233,6 +233,28 @@ test('decoding and walking random bytes never throws', () => {
         assert.ok(count >= 0);
       },
     ),
+    { numRuns: 3000 },
+  );
+});
+
+test('offsetOperandTarget decodes the target of load_imm_and_jump exactly as decodeAt does, for every length and operand byte', () => {
+  const isa = INSTRUCTION_SETS.latest64;
+  const opcode = isa.idToByte[Op.load_imm_and_jump]!;
+  fc.assert(
+    fc.property(fc.uint8Array({ minLength: 12, maxLength: 12 }), fc.integer({ min: 0, max: 11 }), fc.integer({ min: 0, max: 100 }), (operands, skip, pc) => {
+      // The call at `pc`, `skip + 1` bytes long (the next instruction starts there), in code of any length after it.
+      const bytes = new Uint8Array(pc + 1 + operands.length);
+      bytes[pc] = opcode;
+      bytes.set(operands, pc + 1);
+      const code = bytes.subarray(0, Math.min(bytes.length, pc + 2 + (operands[0]! % 12)));
+      const bitmask = new Uint8Array((code.length + 8) >>> 3);
+      bitmask[pc >>> 3]! |= 1 << (pc & 7);
+      const next = pc + skip + 1;
+      if (next < code.length) bitmask[next >>> 3]! |= 1 << (next & 7);
+      const decoded = new DecodedInstruction();
+      new Code(code, bitmask, isa).decodeAt(pc, decoded);
+      assert.equal(offsetOperandTarget(code, pc, decoded.nextPc - pc - 1), decoded.imm2);
+    }),
     { numRuns: 3000 },
   );
 });

@@ -861,31 +861,23 @@ export class RegionEmitter {
     body.byte(W.global_get).u32(depth);
     this.i32(MAX_CALL_DEPTH);
     this.op(W.i32_ge_u);
+    // The callee block: a constant, or `$target`.
+    const pushCallee = (): void => (callee >= 0 ? this.i32(callee) : this.get(TARGET));
     this.openIf();
-    if (callee >= 0) {
-      this.i32(callee);
-      this.set(RESULT);
-    } else {
-      this.get(TARGET);
-      this.set(RESULT);
-    }
+    pushCallee();
+    this.set(RESULT);
     this.br(this.exitDepth());
     this.end();
     body.byte(W.global_get).u32(depth);
     this.i32(1);
     this.op(W.i32_add);
     body.byte(W.global_set).u32(depth);
+    pushCallee();
     const region = callee >= 0 ? regionOf(this.ctx.analysis, callee) : -1;
     if (region >= this.moduleFirstRegion && region < this.moduleEndRegion) {
-      this.i32(callee);
       this.call(this.moduleFirstFunction + region - this.moduleFirstRegion);
-    } else if (callee >= 0) {
-      this.i32(callee);
-      this.i32(callee);
-      body.byte(W.call_indirect).u32(this.ctx.regionType).u32(0);
     } else {
-      this.get(TARGET);
-      this.get(TARGET);
+      pushCallee(); // the table index
       body.byte(W.call_indirect).u32(this.ctx.regionType).u32(0);
     }
     this.set(RESULT);

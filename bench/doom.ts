@@ -77,6 +77,21 @@ function blockCostTime(blob: ProgramBlob, model: CostModel, runs: number): { ms:
   return { ms, blocks };
 }
 
+/**
+ * Defines Doom's host functions on `linker`: the WAD as its ROM, output dropped except that `onFrame` may read
+ * each video frame (RGBA) through the function it is given.
+ */
+export function defineDoomHost(linker: Linker, wad: Uint8Array, onFrame: (read: () => Uint8Array) => void = () => {}): Linker {
+  return linker
+    .define('ext_output_video', (caller, address, width, height) => onFrame(() => caller.readMemory(Number(address), Number(width * height * 4n))))
+    .define('ext_output_audio', () => {})
+    .define('ext_rom_size', () => BigInt(wad.length))
+    .define('ext_rom_read', (caller, pointer, offset, length) => {
+      caller.writeMemory(Number(pointer), wad.subarray(Number(offset), Number(offset) + Number(length)));
+    })
+    .define('ext_stdout', (_caller, _buffer, length) => length);
+}
+
 class DoomPlayer {
   private readonly instance: Instance;
   private readonly gas: boolean;
@@ -91,18 +106,10 @@ class DoomPlayer {
     wad: Uint8Array,
   ) {
     this.gas = module.gasMetering !== null;
-    this.instance = new Linker()
-      .define('ext_output_video', (caller, address, width, height) => {
-        // Only the last frame is read: copying every frame would add host work to the timed ticks.
-        if (this.capture) this.frame = caller.readMemory(Number(address), Number(width * height * 4n));
-      })
-      .define('ext_output_audio', () => {})
-      .define('ext_rom_size', () => BigInt(wad.length))
-      .define('ext_rom_read', (caller, pointer, offset, length) => {
-        caller.writeMemory(Number(pointer), wad.subarray(Number(offset), Number(offset) + Number(length)));
-      })
-      .define('ext_stdout', (_caller, _buffer, length) => length)
-      .instantiate(module);
+    // Only the last frame is read: copying every frame would add host work to the timed ticks.
+    this.instance = defineDoomHost(new Linker(), wad, (read) => {
+      if (this.capture) this.frame = read();
+    }).instantiate(module);
   }
 
   /** Calls an export; returns its milliseconds and the gas it used (0 without metering). */

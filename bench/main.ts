@@ -9,6 +9,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import os from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import { againstReport, benchAgainst } from './against.js';
 import { benchAssembled } from './assembled.js';
 import { calibrate } from './calibration.js';
 import { benchDoom } from './doom.js';
@@ -41,7 +42,10 @@ const USAGE = `usage: npm run bench -- [options] [--doom DOOM.polkavm WAD]
   --ticks N              timed Doom ticks per backend (default 200)
   --load-runs N          warm loads per program size (default 5)
   --cold-runs N          fresh-process loads per program size (default 3)
-  --instances N          instances per backend in the per-instance section (default 1000)`;
+  --instances N          instances per backend in the per-instance section (default 1000)
+  --against DIR          instead: compare this build's compiler with the build in checkout DIR (its dist/ built),
+                         side by side in one process, on the guests, CoreMark (if its blobs exist) and Doom (with
+                         --doom; --ticks per run); --runs rounds (default 5), --only guests,coremark,doom`;
 
 function positiveInteger(name: string, value: string, allowZero = false): number {
   const n = Number(value);
@@ -84,6 +88,7 @@ async function main(): Promise<number> {
       'load-runs': { type: 'string', default: '5' },
       'cold-runs': { type: 'string', default: '3' },
       instances: { type: 'string', default: '1000' },
+      against: { type: 'string' },
       help: { type: 'boolean', short: 'h', default: false },
     },
   });
@@ -122,18 +127,35 @@ async function main(): Promise<number> {
   const started = performance.now();
   const loadAverageStart = os.loadavg();
   const calibrationMsStart = calibrate();
+  const doomFiles = values.doom ? positionals : null;
+  if (doomFiles !== null && doomFiles.length !== 2) throw new Error('--doom needs the paths of doom.polkavm and a WAD');
+
+  if (values.against !== undefined) {
+    const blobs = values['coremark-blobs'] ?? process.env['COREMARK_BLOB_DIR'] ?? repoPath('guest', 'build');
+    const rows = await benchAgainst({
+      baseline: values.against,
+      runs,
+      guests: sections.has('guests'),
+      coremarkBlobs: sections.has('coremark') ? blobs : null,
+      doom: doomFiles === null || !sections.has('doom') ? null : { rom: readFileSync(doomFiles[0]!), wad: readFileSync(doomFiles[1]!), ticks },
+      log,
+    });
+    process.stdout.write(`${commit() ?? 'this build'} against ${values.against}; calibration loop ${calibrationMsStart.toFixed(1)} ms at the start\n\n`);
+    process.stdout.write(againstReport(rows, values.against));
+    return 0;
+  }
+
   const native = values['no-native'] || !(sections.has('guests') || sections.has('coremark')) ? null : NativeGuests.open(values.cc);
   if (typeof native === 'string') note(native);
   const nativeGuests = native instanceof NativeGuests ? native : null;
   const coremarkSource = values['coremark-src'] ?? process.env['COREMARK_DIR'] ?? null;
   const guestOptions: GuestOptions = { runs, interpreterRuns, nativeRuns, native: nativeGuests, coremarkSource, log, note };
-  const doomFiles = values.doom ? positionals : null;
-  if (doomFiles !== null && doomFiles.length !== 2) throw new Error('--doom needs the paths of doom.polkavm and a WAD');
   if (doomFiles === null && sections.has('doom')) {
     sections.delete('doom');
     notes.push('no Doom section (pass --doom DOOM.polkavm WAD)');
   }
   const doomRom = doomFiles === null ? null : readFileSync(doomFiles[0]!);
+
 
   const results: Omit<BenchResults, 'targets'> = {
     environment: {

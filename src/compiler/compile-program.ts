@@ -15,7 +15,8 @@ import { analyzeProgram, BlockEntry, regionEnd, type ProgramAnalysis } from './a
 import { computeLayout, ExitCode, STATE, type WasmLayout } from './layout.js';
 import { LazyChunks } from './lazy-chunks.js';
 import { buildPrelude } from './prelude.js';
-import { RegionEmitter, regionLocals } from './region-emitter.js';
+import { RegionEmitter } from './region-emitter.js';
+import { regionLocals } from './region-writer.js';
 import { ByteWriter } from './wasm/byte-writer.js';
 import { ModuleBuilder } from './wasm/module-builder.js';
 import { EMPTY_BLOCK, TABLE_FILL, W } from './wasm/opcodes.js';

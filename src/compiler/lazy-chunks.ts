@@ -10,7 +10,8 @@ import { blockCodeOffset, type ProgramAnalysis, regionEnd } from './analysis.js'
 import type { CompileInput } from './compile-program.js';
 import type { WasmLayout } from './layout.js';
 import { buildPrelude } from './prelude.js';
-import { type RegionEmitter, regionLocals } from './region-emitter.js';
+import type { RegionEmitter } from './region-emitter.js';
+import { regionLocals } from './region-writer.js';
 import { ModuleBuilder } from './wasm/module-builder.js';
 
 /** Import namespace of a chunk for the main module's globals (which the main module exports by index). */

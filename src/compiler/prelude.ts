@@ -8,7 +8,7 @@ import type { CompileInput } from './compile-program.js';
 import { defineHelpers } from './helpers.js';
 import { WASM_PAGE_SIZE, type WasmLayout } from './layout.js';
 import { type PagingImports, pagingImportTypes } from './paged-access.js';
-import type { EmitContext } from './region-emitter.js';
+import type { EmitContext } from './region-writer.js';
 import { defineRuntime } from './runtime-helpers.js';
 import type { ModuleBuilder } from './wasm/module-builder.js';
 import { ValType } from './wasm/opcodes.js';

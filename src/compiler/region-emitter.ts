@@ -35,69 +35,22 @@
  * A call to another region whose return address leads back into this one calls that region's function and, when
  * it returns that block, continues there (see {@link RegionEmitter.callRegion}).
  */
-import { type Code, DecodedInstruction, ENDS_BLOCK } from '../isa/code.js';
+import { DecodedInstruction, ENDS_BLOCK } from '../isa/code.js';
 import { INVALID } from '../isa/instruction-table.js';
-import type { MemoryMap } from '../program/memory-map.js';
-import { BlockAccessCoverage } from './access-coverage.js';
-import { BlockEntry, blockCodeOffset, DYNAMIC_CALLEE, MAX_REGION_BLOCKS, NO_TARGET, type ProgramAnalysis, regionOf } from './analysis.js';
+import { BlockEntry, blockCodeOffset, DYNAMIC_CALLEE, MAX_REGION_BLOCKS, NO_TARGET, regionOf } from './analysis.js';
+import { RegionAccessEmitter } from './region-access.js';
 import { RegionLoops, TOP } from './region-loops.js';
-import type { HelperFunctions } from './helpers.js';
-import { ExitCode, STATE, type WasmLayout } from './layout.js';
-import { LOAD_KIND_SIZE, LoadKind, OPERATION, OPERATION_32, SHAPE, Shape, SPECIAL, Special } from './recipes.js';
-import { loadOpcode, SIZE_INDEX, storeOpcode } from './access-opcodes.js';
-import type { RuntimeFunctions } from './runtime-helpers.js';
+import { type EmitContext, GAS, Level, NO_BASE, OFFSET, RESULT, SCRATCH, TARGET } from './region-writer.js';
+import { ExitCode, STATE } from './layout.js';
+import { OPERATION, OPERATION_32, SHAPE, Shape, SPECIAL, Special } from './recipes.js';
 import type { ByteWriter } from './wasm/byte-writer.js';
-import { EMPTY_BLOCK, ValType, W } from './wasm/opcodes.js';
-
-/** Module-wide context shared by all region emitters. */
-export interface EmitContext {
-  readonly code: Code;
-  readonly analysis: ProgramAnalysis;
-  readonly wide: boolean;
-  readonly gas: 'none' | 'sync' | 'async';
-  readonly map: MemoryMap;
-  readonly layout: WasmLayout;
-  readonly helpers: HelperFunctions;
-  readonly runtime: RuntimeFunctions;
-  readonly sbrkImport: number;
-  /** `markBlock(pc)`: see InterpreterInstance.markBlock. */
-  readonly markImport: number;
-  readonly jumpTableLength: number;
-  /** Falling through past the end of the code runs into a trap block at the code length (Gray Paper semantics). */
-  readonly trapAtCodeEnd: boolean;
-  /** Every access walks the page table (out of line); there are no fixed regions. */
-  readonly dynamicPaging: boolean;
-  /** Type of region functions (and of `run`): `(block) → block or exit code`. */
-  readonly regionType: number;
-}
+import { ValType, W } from './wasm/opcodes.js';
 
 /**
  * Most region functions called by region functions (see {@link RegionEmitter.callRegion}) that may be running at
  * once; deeper guest calls return to `run` instead, so deep guest recursion never exhausts the host's stack.
  */
 export const MAX_CALL_DEPTH = 64;
-
-// Local variable indices.
-const TARGET = 0;
-const REG0 = 1;
-const GAS = 14;
-const OFFSET = 15;
-/** The address of the memory access being emitted. */
-const ADDRESS = OFFSET;
-const RESULT = 16;
-const SCRATCH = 17;
-/** Pseudo base register: an absolute address. */
-const NO_BASE = 13;
-const SP = 1;
-
-/** Locals after the parameter: 13 registers (i64 or i32), gas, offset, result, scratch. */
-export function regionLocals(wide: boolean): readonly (readonly [number, ValType])[] {
-  return [
-    [13, wide ? ValType.I64 : ValType.I32],
-    [1, ValType.I64],
-    [3, ValType.I32],
-  ];
-}
 
 /**
  * Copies of a metered self-loop's body (see RegionEmitter.emitMeteredLoop) by its size in bytes of guest code:
@@ -107,43 +60,11 @@ function unrolledCopies(bytes: number): number {
   return bytes <= 40 ? 4 : bytes <= 120 ? 2 : 1;
 }
 
-/** Heights of the region-level constructs (see {@link RegionEmitter.emit}). */
-const enum Level {
-  Exit = 0,
-  Fault = 1,
-  Record = 2,
-  Dispatch = 3,
-}
-
-/** How a memory access is checked (see RegionEmitter.accessCheck). */
-const enum Check {
-  /** Nothing tested inline: the slow path decides. */
-  None,
-  /** The condition is on the stack. */
-  Test,
-  /** Tested; a miss has left for the interpreter. */
-  Tested,
-  /** Tested at the block start. */
-  Covered,
-}
-
-/** A region checked inline: `(wasm address - start) <u limit`. */
-interface Window {
-  /** WebAssembly address of the region's start. */
-  readonly start: number;
-  /** Exclusive limit on the offset (constant) when `global` is -1. */
-  readonly limit: number;
-  readonly global: number;
-}
-
 /**
  * Emits region functions. One emitter is reused for every region of a program: its buffers and caches are
  * allocated once.
  */
-export class RegionEmitter {
-  private body!: ByteWriter;
-  /** WebAssembly control constructs (block, loop, if) open at the current point of the function. */
-  private height = 0;
+export class RegionEmitter extends RegionAccessEmitter {
   /** `height` where the current block's code starts (constructs opened inside a block lie above it). */
   private blockHeight = 0;
   /** The block being emitted, relative to the region's first block. */
@@ -155,15 +76,8 @@ export class RegionEmitter {
   private readonly labelHeight = new Int32Array(MAX_REGION_BLOCKS);
   /** Per loop header of the region: the `height` of its `loop`. */
   private readonly loopHeight = new Int32Array(MAX_REGION_BLOCKS);
-  private readonly vt: ValType;
-  private readonly wide: boolean;
   private readonly helperIndex: readonly number[];
-  /** Inline windows per access size index: [RW (general), stack (sp-based)]. */
-  private readonly rwWindows: (Window | null)[] = [];
-  private readonly stackWindows: (Window | null)[] = [];
-  private readonly roWindows: (Window | null)[] = [];
   private readonly decoded = new DecodedInstruction();
-  private readonly coverage = new BlockAccessCoverage(new DecodedInstruction());
   /** Set when the rest of the current block is not emitted (after a terminator or trap). */
   private blockDone = false;
   /** `height` of the `loop` around the current block when it jumps back to its own start, or -1. */
@@ -186,129 +100,15 @@ export class RegionEmitter {
    *   resolves dynamic jumps.
    */
   constructor(
-    private readonly ctx: EmitContext,
+    ctx: EmitContext,
     private readonly jumpTableBlocks: Int32Array,
   ) {
-    this.wide = ctx.wide;
-    this.vt = ctx.wide ? ValType.I64 : ValType.I32;
+    super(ctx);
     const h = ctx.helpers;
     this.helperIndex = [h.divU32, h.divS32, h.remU32, h.remS32, h.divU64, h.divS64, h.remU64, h.remS64];
-    const { map, layout, runtime } = ctx;
-    for (const size of [1, 2, 4, 8]) {
-      const s = SIZE_INDEX[size]!;
-      this.rwWindows.push({ start: layout.rwBase, limit: 0, global: runtime.rwLimit[s]! });
-      const stackLimit = map.stackSize - size + 1;
-      this.stackWindows.push(stackLimit > 0 ? { start: layout.stackBase, limit: stackLimit, global: -1 } : null);
-      const roLimit = map.roDataSize - size + 1;
-      this.roWindows.push(roLimit > 0 ? { start: layout.roBase, limit: roLimit, global: -1 } : null);
-    }
-  }
-
-  // ------------------------------------------------------------------ small encoders
-
-  private op(opcode: W): void {
-    this.body.byte(opcode);
-  }
-  private get(local: number): void {
-    this.body.byte2(W.local_get, local);
-  }
-  private set(local: number): void {
-    this.body.byte2(W.local_set, local);
-  }
-  private tee(local: number): void {
-    this.body.byte2(W.local_tee, local);
-  }
-  private i32(value: number): void {
-    this.body.byte(W.i32_const).i32(value);
-  }
-  /** A register-width constant: the 32-bit immediate sign-extended. */
-  private imm(value: number): void {
-    if (this.wide) this.body.byte(W.i64_const).i64(value, value >> 31);
-    else this.body.byte(W.i32_const).i32(value);
-  }
-  private memarg(offset: number): void {
-    this.body.byte(0).u32(offset >>> 0);
-  }
-  private reg(r: number): void {
-    this.body.byte2(W.local_get, REG0 + r);
-  }
-  private setReg(r: number): void {
-    this.body.byte2(W.local_set, REG0 + r);
-  }
-  /** Low 32 bits of a register as an i32. */
-  private reg32(r: number): void {
-    this.body.byte2(W.local_get, REG0 + r);
-    if (this.wide) this.body.byte(W.i32_wrap_i64);
-  }
-  /** Stores an i32 result into a register, sign-extended in 64-bit programs. */
-  private setReg32(r: number): void {
-    if (this.wide) this.body.byte(W.i64_extend_i32_s);
-    this.body.byte2(W.local_set, REG0 + r);
-  }
-  /** Stores a 0/1 i32 into a register. */
-  private setRegBool(r: number): void {
-    if (this.wide) this.body.byte(W.i64_extend_i32_u);
-    this.body.byte2(W.local_set, REG0 + r);
-  }
-  private call(index: number): void {
-    this.body.byte(W.call).u32(index);
-  }
-  private br(depth: number): void {
-    this.body.byte(W.br).u32(depth);
-  }
-  /** Opens a control construct (`block`, `loop` or `if`); returns its height. */
-  private open(opcode: W, type: number = EMPTY_BLOCK): number {
-    this.body.byte2(opcode, type);
-    return this.height++;
-  }
-  private openIf(type: number = EMPTY_BLOCK): void {
-    this.open(W.if, type);
-  }
-  private end(): void {
-    this.height--;
-    this.body.byte(W.end);
-  }
-  /** Branch depth of the construct opened at `height`. */
-  private depth(height: number): number {
-    return this.height - 1 - height;
-  }
-
-  private dispatchDepth(): number {
-    return this.depth(Level.Dispatch);
-  }
-  private recordDepth(): number {
-    return this.depth(Level.Record);
-  }
-  private faultDepth(): number {
-    return this.depth(Level.Fault);
-  }
-  private exitDepth(): number {
-    return this.depth(Level.Exit);
   }
 
   // ------------------------------------------------------------------ control transfers
-
-  /**
-   * Leaves with exit `code` at `pc`. The exit is recorded after the dispatch loop, so that hot code holds no
-   * calls (around which the JIT would have to keep registers in memory) on its rarely taken exit paths.
-   */
-  private exitAt(code: ExitCode, pc: number): void {
-    this.i32(pc);
-    this.set(TARGET);
-    this.i32(code);
-    this.set(RESULT);
-    this.br(this.recordDepth());
-  }
-
-  private trap(pc: number): void {
-    this.exitAt(ExitCode.Trap, pc);
-  }
-
-  /** After a slow-path helper call: leave if it recorded a fault. */
-  private checkFault(): void {
-    this.body.byte(W.global_get).u32(this.ctx.runtime.fault);
-    this.body.byte(W.br_if).u32(this.faultDepth());
-  }
 
   /**
    * Transfers to block `block` — when `conditional`, only if the i32 on top of the stack is not 0 (it is
@@ -435,282 +235,6 @@ export class RegionEmitter {
     this.checkFault();
     this.set(TARGET);
     this.br(this.dispatchDepth());
-  }
-
-  // ------------------------------------------------------------------ memory
-
-  /** Pushes the 32-bit value `base + offset` (base may be NO_BASE). */
-  private address(base: number, offset: number): void {
-    if (base === NO_BASE) {
-      this.i32(offset);
-      return;
-    }
-    this.reg32(base);
-    if (offset !== 0) {
-      this.i32(offset);
-      this.op(W.i32_add);
-    }
-  }
-
-  /**
-   * The WebAssembly address of an absolute access that is valid in every state of the instance (RO data, the
-   * initial RW data, the stack), or -1.
-   */
-  private staticAddress(address: number, size: number, write: boolean): number {
-    const { map, layout } = this.ctx;
-    if (this.ctx.dynamicPaging) return -1;
-    const inside = (start: number, length: number): boolean => address >= start && address + size <= start + length;
-    const valid = inside(map.rwDataAddress, map.rwDataSize) || inside(map.stackAddressLow, map.stackSize) || (!write && inside(map.roDataAddress, map.roDataSize));
-    return valid ? (address + layout.guestToWasm) >>> 0 : -1;
-  }
-
-  /**
-   * Pushes the address an access through register `base` goes to — the WebAssembly address under standard memory,
-   * the guest address under dynamic paging — and keeps it in ADDRESS.
-   */
-  private accessAddress(base: number, offset: number): void {
-    this.reg32(base);
-    const delta = (offset + this.ctx.layout.guestToWasm) | 0;
-    if (delta !== 0) {
-      this.i32(delta);
-      this.op(W.i32_add);
-    }
-    this.tee(ADDRESS);
-  }
-
-  /** `(ADDRESS - start) <u limit` with the WebAssembly address on the stack (consumed), for a window. */
-  private windowTest(window: Window): void {
-    this.i32(window.start);
-    this.op(W.i32_sub);
-    if (window.global < 0) this.i32(window.limit);
-    else this.body.byte(W.global_get).u32(window.global);
-    this.op(W.i32_lt_u);
-  }
-
-  /**
-   * With the address on the stack (see {@link accessAddress}), decides how the access at `pc` through `base` is
-   * checked against the windows tested inline — the stack for `sp`; the RW data, the stack and, for loads, the RO
-   * data otherwise, every window being accessed alike: {@link Check.Covered} (tested at the block start),
-   * {@link Check.Tested} (tested here; a miss leaves for the interpreter, see {@link exitsOnMiss}),
-   * {@link Check.Test} (pushes the condition, for a slow path), or {@link Check.None} (the slow path decides).
-   */
-  private accessCheck(size: number, base: number, write: boolean, pc: number): Check {
-    const exits = this.exitsOnMiss(write);
-    if (this.ctx.dynamicPaging) {
-      this.op(W.drop);
-      return Check.None;
-    }
-    if (this.coverage.takeCovered(pc)) {
-      this.op(W.drop);
-      return Check.Covered;
-    }
-    const s = SIZE_INDEX[size]!;
-    const stack = this.stackWindows[s]!;
-    const candidates = base === SP ? [stack] : [this.rwWindows[s]!, stack, write ? null : this.roWindows[s]!];
-    const windows = candidates.filter((window): window is Window => window !== null);
-    if (windows.length === 0) {
-      this.op(W.drop);
-      return Check.None;
-    }
-    // Short-circuit: the first window that holds decides (one test on the usual path, and each access site
-    // keeps to one window, so the branches predict well).
-    if (exits) {
-      // block { test; br_if 0; … ; leave for the interpreter }
-      this.op(W.drop);
-      this.open(W.block);
-      windows.forEach((window) => {
-        this.get(ADDRESS);
-        this.windowTest(window);
-        this.body.byte(W.br_if).u32(0);
-      });
-      this.exitAt(ExitCode.FallbackCharged, pc);
-      this.end();
-      return Check.Tested;
-    }
-    this.windowTest(windows[0]!);
-    for (const window of windows.slice(1)) {
-      this.body.byte2(W.if, ValType.I32);
-      this.i32(1);
-      this.op(W.else);
-      this.get(ADDRESS);
-      this.windowTest(window);
-      this.op(W.end);
-    }
-    return Check.Test;
-  }
-
-  /**
-   * Whether an access that misses the inline windows leaves compiled code (the interpreter then performs it
-   * exactly, usually a trap) instead of calling a slow-path helper. Leaving keeps the hot path free of calls and
-   * merges; only aux data, readable but not tested inline, makes loads worth a helper.
-   */
-  private exitsOnMiss(write: boolean): boolean {
-    return write || this.ctx.map.auxDataSize === 0;
-  }
-
-  /**
-   * Tests, once at the start of the block at `pc`, the accesses that {@link BlockAccessCoverage} groups by root
-   * register: each group's whole byte range must lie inside one window (the stack, or RW data unless the root is
-   * `sp`; for groups that only load, also RO or aux data). If a test fails, the interpreter runs the block instead
-   * (the block is charged already) and performs every access exactly; the covered accesses are not tested.
-   */
-  private hoistAccessTests(pc: number): void {
-    const coverage = this.coverage;
-    coverage.scan(this.ctx.code, pc);
-    const groups = coverage.groups;
-    if (groups === 0) return;
-    const { map, layout, runtime } = this.ctx;
-    let tests = 0;
-    for (let r = 0; r < 13; r++) {
-      if ((groups & (1 << r)) === 0) continue;
-      const low = coverage.low[r]!;
-      const span = coverage.high[r]! - low;
-      const loadsOnly = coverage.stores[r] === 0;
-      this.reg32(r);
-      this.i32((low + layout.guestToWasm) | 0);
-      this.op(W.i32_add);
-      this.set(ADDRESS);
-      let windows = 0;
-      const constant = (start: number, size: number): void => {
-        if (size < span) return;
-        this.get(ADDRESS);
-        this.i32(start);
-        this.op(W.i32_sub);
-        this.i32(size - span + 1);
-        this.op(W.i32_lt_u);
-        if (windows++ > 0) this.op(W.i32_or);
-      };
-      constant(layout.stackBase, map.stackSize);
-      // `sp` points into the stack (a program that moves it elsewhere runs such blocks in the interpreter).
-      if (r !== SP) {
-        this.spanTest(layout.rwBase, runtime.rwLimit[0]!, span);
-        if (windows++ > 0) this.op(W.i32_or);
-      }
-      if (windows === 0) {
-        this.i32(0);
-        windows = 1;
-      }
-      if (loadsOnly) constant(layout.roBase, map.roDataSize);
-      if (loadsOnly && map.auxDataSize > 0) {
-        this.spanTest(layout.auxBase, runtime.auxLimit[0]!, span);
-        this.op(W.i32_or);
-      }
-      if (tests++ > 0) this.op(W.i32_and);
-    }
-    this.exitUnless(pc);
-  }
-
-  /**
-   * Pushes whether `span` bytes at ADDRESS lie in a window of dynamic size (the global holding its size, the limit
-   * for 1-byte accesses): `offset <u size && offset + span - 1 <u size`, as the size may be below the span.
-   */
-  private spanTest(start: number, sizeGlobal: number, span: number): void {
-    this.get(ADDRESS);
-    this.i32(start);
-    this.op(W.i32_sub);
-    this.tee(SCRATCH);
-    this.body.byte(W.global_get).u32(sizeGlobal);
-    this.op(W.i32_lt_u);
-    this.get(SCRATCH);
-    this.i32(span - 1);
-    this.op(W.i32_add);
-    this.body.byte(W.global_get).u32(sizeGlobal);
-    this.op(W.i32_lt_u);
-    this.op(W.i32_and);
-  }
-
-  /** With a condition on the stack: unless it holds, the interpreter continues at `pc` (already charged). */
-  private exitUnless(pc: number): void {
-    this.op(W.i32_eqz);
-    this.openIf();
-    this.exitAt(ExitCode.FallbackCharged, pc);
-    this.end();
-  }
-
-  private load(kind: LoadKind, dst: number, base: number, offset: number, pc: number): void {
-    const size = LOAD_KIND_SIZE[kind]!;
-    const opcode = loadOpcode(kind, this.wide);
-    const slow = this.ctx.runtime.slowLoad[kind]!;
-    if (base === NO_BASE) {
-      const at = this.staticAddress(offset >>> 0, size, false);
-      if (at >= 0) {
-        this.i32(0);
-        this.op(opcode);
-        this.memarg(at);
-      } else {
-        this.i32((offset + this.ctx.layout.guestToWasm) | 0);
-        this.i32(pc);
-        this.call(slow);
-        this.checkFault();
-      }
-      this.setReg(dst);
-      return;
-    }
-    this.accessAddress(base, offset);
-    const check = this.accessCheck(size, base, false, pc);
-    if (check === Check.Covered || check === Check.Tested) {
-      this.get(ADDRESS);
-      this.op(opcode);
-      this.memarg(0);
-    } else if (check === Check.Test) {
-      this.openIf(this.vt);
-      this.get(ADDRESS);
-      this.op(opcode);
-      this.memarg(0);
-      this.op(W.else);
-      this.get(ADDRESS);
-      this.i32(pc);
-      this.call(slow);
-      this.checkFault();
-      this.end();
-    } else {
-      this.get(ADDRESS);
-      this.i32(pc);
-      this.call(slow);
-      this.checkFault();
-    }
-    this.setReg(dst);
-  }
-
-  /** Pushes the value to store: register `source`, or the immediate when `source` is NO_BASE. */
-  private storeValue(source: number, value: number): void {
-    if (source === NO_BASE) this.imm(value);
-    else this.reg(source);
-  }
-
-  private store(size: number, base: number, offset: number, source: number, value: number, pc: number): void {
-    const opcode = storeOpcode(size, this.wide);
-    const slow = this.ctx.runtime.slowStore[SIZE_INDEX[size]!]!;
-    if (base === NO_BASE) {
-      const at = this.staticAddress(offset >>> 0, size, true);
-      if (at >= 0) {
-        this.i32(0);
-        this.storeValue(source, value);
-        this.op(opcode);
-        this.memarg(at);
-      } else {
-        this.i32((offset + this.ctx.layout.guestToWasm) | 0);
-        this.storeValue(source, value);
-        this.i32(pc);
-        this.call(slow);
-        this.checkFault();
-      }
-      return;
-    }
-    this.accessAddress(base, offset);
-    const check = this.accessCheck(size, base, true, pc);
-    if (check !== Check.None) {
-      this.get(ADDRESS);
-      this.storeValue(source, value);
-      this.op(opcode);
-      this.memarg(0);
-      return;
-    }
-    this.get(ADDRESS);
-    this.storeValue(source, value);
-    this.i32(pc);
-    this.call(slow);
-    this.checkFault();
   }
 
   // ------------------------------------------------------------------ the region

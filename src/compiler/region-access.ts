@@ -1,0 +1,328 @@
+/**
+ * Guest memory accesses in region functions: the address computation, the inline window tests (and the tests
+ * hoisted to a block's start), and loads and stores with their slow paths (see docs/compiler.md, "Memory").
+ */
+import { DecodedInstruction } from '../isa/code.js';
+import { BlockAccessCoverage } from './access-coverage.js';
+import { loadOpcode, SIZE_INDEX, storeOpcode } from './access-opcodes.js';
+import { ExitCode } from './layout.js';
+import { LOAD_KIND_SIZE, LoadKind } from './recipes.js';
+import { ADDRESS, type EmitContext, NO_BASE, RegionWriter, SCRATCH, SP } from './region-writer.js';
+import { ValType, W } from './wasm/opcodes.js';
+
+/** How a memory access is checked (see RegionEmitter.accessCheck). */
+const enum Check {
+  /** Nothing tested inline: the slow path decides. */
+  None,
+  /** The condition is on the stack. */
+  Test,
+  /** Tested; a miss has left for the interpreter. */
+  Tested,
+  /** Tested at the block start. */
+  Covered,
+}
+
+/** A region checked inline: `(wasm address - start) <u limit`. */
+interface Window {
+  /** WebAssembly address of the region's start. */
+  readonly start: number;
+  /** Exclusive limit on the offset (constant) when `global` is -1. */
+  readonly limit: number;
+  readonly global: number;
+}
+
+/** Emits the memory accesses of region functions. */
+export abstract class RegionAccessEmitter extends RegionWriter {
+  /** Inline windows per access size index: [RW (general), stack (sp-based)]. */
+  private readonly rwWindows: (Window | null)[] = [];
+  private readonly stackWindows: (Window | null)[] = [];
+  private readonly roWindows: (Window | null)[] = [];
+  private readonly coverage = new BlockAccessCoverage(new DecodedInstruction());
+
+  constructor(ctx: EmitContext) {
+    super(ctx);
+    const { map, layout, runtime } = ctx;
+    for (const size of [1, 2, 4, 8]) {
+      const s = SIZE_INDEX[size]!;
+      this.rwWindows.push({ start: layout.rwBase, limit: 0, global: runtime.rwLimit[s]! });
+      const stackLimit = map.stackSize - size + 1;
+      this.stackWindows.push(stackLimit > 0 ? { start: layout.stackBase, limit: stackLimit, global: -1 } : null);
+      const roLimit = map.roDataSize - size + 1;
+      this.roWindows.push(roLimit > 0 ? { start: layout.roBase, limit: roLimit, global: -1 } : null);
+    }
+  }
+
+  /** Pushes the 32-bit value `base + offset` (base may be NO_BASE). */
+  protected address(base: number, offset: number): void {
+    if (base === NO_BASE) {
+      this.i32(offset);
+      return;
+    }
+    this.reg32(base);
+    if (offset !== 0) {
+      this.i32(offset);
+      this.op(W.i32_add);
+    }
+  }
+
+  /**
+   * The WebAssembly address of an absolute access that is valid in every state of the instance (RO data, the
+   * initial RW data, the stack), or -1.
+   */
+  private staticAddress(address: number, size: number, write: boolean): number {
+    const { map, layout } = this.ctx;
+    if (this.ctx.dynamicPaging) return -1;
+    const inside = (start: number, length: number): boolean => address >= start && address + size <= start + length;
+    const valid = inside(map.rwDataAddress, map.rwDataSize) || inside(map.stackAddressLow, map.stackSize) || (!write && inside(map.roDataAddress, map.roDataSize));
+    return valid ? (address + layout.guestToWasm) >>> 0 : -1;
+  }
+
+  /**
+   * Pushes the address an access through register `base` goes to — the WebAssembly address under standard memory,
+   * the guest address under dynamic paging — and keeps it in ADDRESS.
+   */
+  private accessAddress(base: number, offset: number): void {
+    this.reg32(base);
+    const delta = (offset + this.ctx.layout.guestToWasm) | 0;
+    if (delta !== 0) {
+      this.i32(delta);
+      this.op(W.i32_add);
+    }
+    this.tee(ADDRESS);
+  }
+
+  /** `(ADDRESS - start) <u limit` with the WebAssembly address on the stack (consumed), for a window. */
+  private windowTest(window: Window): void {
+    this.i32(window.start);
+    this.op(W.i32_sub);
+    if (window.global < 0) this.i32(window.limit);
+    else this.body.byte(W.global_get).u32(window.global);
+    this.op(W.i32_lt_u);
+  }
+
+  /**
+   * With the address on the stack (see {@link accessAddress}), decides how the access at `pc` through `base` is
+   * checked against the windows tested inline — the stack for `sp`; the RW data, the stack and, for loads, the RO
+   * data otherwise, every window being accessed alike: {@link Check.Covered} (tested at the block start),
+   * {@link Check.Tested} (tested here; a miss leaves for the interpreter, see {@link exitsOnMiss}),
+   * {@link Check.Test} (pushes the condition, for a slow path), or {@link Check.None} (the slow path decides).
+   */
+  private accessCheck(size: number, base: number, write: boolean, pc: number): Check {
+    const exits = this.exitsOnMiss(write);
+    if (this.ctx.dynamicPaging) {
+      this.op(W.drop);
+      return Check.None;
+    }
+    if (this.coverage.takeCovered(pc)) {
+      this.op(W.drop);
+      return Check.Covered;
+    }
+    const s = SIZE_INDEX[size]!;
+    const stack = this.stackWindows[s]!;
+    const candidates = base === SP ? [stack] : [this.rwWindows[s]!, stack, write ? null : this.roWindows[s]!];
+    const windows = candidates.filter((window): window is Window => window !== null);
+    if (windows.length === 0) {
+      this.op(W.drop);
+      return Check.None;
+    }
+    // Short-circuit: the first window that holds decides (one test on the usual path, and each access site
+    // keeps to one window, so the branches predict well).
+    if (exits) {
+      // block { test; br_if 0; … ; leave for the interpreter }
+      this.op(W.drop);
+      this.open(W.block);
+      windows.forEach((window) => {
+        this.get(ADDRESS);
+        this.windowTest(window);
+        this.body.byte(W.br_if).u32(0);
+      });
+      this.exitAt(ExitCode.FallbackCharged, pc);
+      this.end();
+      return Check.Tested;
+    }
+    this.windowTest(windows[0]!);
+    for (const window of windows.slice(1)) {
+      this.body.byte2(W.if, ValType.I32);
+      this.i32(1);
+      this.op(W.else);
+      this.get(ADDRESS);
+      this.windowTest(window);
+      this.op(W.end);
+    }
+    return Check.Test;
+  }
+
+  /**
+   * Whether an access that misses the inline windows leaves compiled code (the interpreter then performs it
+   * exactly, usually a trap) instead of calling a slow-path helper. Leaving keeps the hot path free of calls and
+   * merges; only aux data, readable but not tested inline, makes loads worth a helper.
+   */
+  private exitsOnMiss(write: boolean): boolean {
+    return write || this.ctx.map.auxDataSize === 0;
+  }
+
+  /**
+   * Tests, once at the start of the block at `pc`, the accesses that {@link BlockAccessCoverage} groups by root
+   * register: each group's whole byte range must lie inside one window (the stack, or RW data unless the root is
+   * `sp`; for groups that only load, also RO or aux data). If a test fails, the interpreter runs the block instead
+   * (the block is charged already) and performs every access exactly; the covered accesses are not tested.
+   */
+  protected hoistAccessTests(pc: number): void {
+    const coverage = this.coverage;
+    coverage.scan(this.ctx.code, pc);
+    const groups = coverage.groups;
+    if (groups === 0) return;
+    const { map, layout, runtime } = this.ctx;
+    let tests = 0;
+    for (let r = 0; r < 13; r++) {
+      if ((groups & (1 << r)) === 0) continue;
+      const low = coverage.low[r]!;
+      const span = coverage.high[r]! - low;
+      const loadsOnly = coverage.stores[r] === 0;
+      this.reg32(r);
+      this.i32((low + layout.guestToWasm) | 0);
+      this.op(W.i32_add);
+      this.set(ADDRESS);
+      let windows = 0;
+      const constant = (start: number, size: number): void => {
+        if (size < span) return;
+        this.get(ADDRESS);
+        this.i32(start);
+        this.op(W.i32_sub);
+        this.i32(size - span + 1);
+        this.op(W.i32_lt_u);
+        if (windows++ > 0) this.op(W.i32_or);
+      };
+      constant(layout.stackBase, map.stackSize);
+      // `sp` points into the stack (a program that moves it elsewhere runs such blocks in the interpreter).
+      if (r !== SP) {
+        this.spanTest(layout.rwBase, runtime.rwLimit[0]!, span);
+        if (windows++ > 0) this.op(W.i32_or);
+      }
+      if (windows === 0) {
+        this.i32(0);
+        windows = 1;
+      }
+      if (loadsOnly) constant(layout.roBase, map.roDataSize);
+      if (loadsOnly && map.auxDataSize > 0) {
+        this.spanTest(layout.auxBase, runtime.auxLimit[0]!, span);
+        this.op(W.i32_or);
+      }
+      if (tests++ > 0) this.op(W.i32_and);
+    }
+    this.exitUnless(pc);
+  }
+
+  /**
+   * Pushes whether `span` bytes at ADDRESS lie in a window of dynamic size (the global holding its size, the limit
+   * for 1-byte accesses): `offset <u size && offset + span - 1 <u size`, as the size may be below the span.
+   */
+  private spanTest(start: number, sizeGlobal: number, span: number): void {
+    this.get(ADDRESS);
+    this.i32(start);
+    this.op(W.i32_sub);
+    this.tee(SCRATCH);
+    this.body.byte(W.global_get).u32(sizeGlobal);
+    this.op(W.i32_lt_u);
+    this.get(SCRATCH);
+    this.i32(span - 1);
+    this.op(W.i32_add);
+    this.body.byte(W.global_get).u32(sizeGlobal);
+    this.op(W.i32_lt_u);
+    this.op(W.i32_and);
+  }
+
+  /** With a condition on the stack: unless it holds, the interpreter continues at `pc` (already charged). */
+  private exitUnless(pc: number): void {
+    this.op(W.i32_eqz);
+    this.openIf();
+    this.exitAt(ExitCode.FallbackCharged, pc);
+    this.end();
+  }
+
+  protected load(kind: LoadKind, dst: number, base: number, offset: number, pc: number): void {
+    const size = LOAD_KIND_SIZE[kind]!;
+    const opcode = loadOpcode(kind, this.wide);
+    const slow = this.ctx.runtime.slowLoad[kind]!;
+    if (base === NO_BASE) {
+      const at = this.staticAddress(offset >>> 0, size, false);
+      if (at >= 0) {
+        this.i32(0);
+        this.op(opcode);
+        this.memarg(at);
+      } else {
+        this.i32((offset + this.ctx.layout.guestToWasm) | 0);
+        this.i32(pc);
+        this.call(slow);
+        this.checkFault();
+      }
+      this.setReg(dst);
+      return;
+    }
+    this.accessAddress(base, offset);
+    const check = this.accessCheck(size, base, false, pc);
+    if (check === Check.Covered || check === Check.Tested) {
+      this.get(ADDRESS);
+      this.op(opcode);
+      this.memarg(0);
+    } else if (check === Check.Test) {
+      this.openIf(this.vt);
+      this.get(ADDRESS);
+      this.op(opcode);
+      this.memarg(0);
+      this.op(W.else);
+      this.get(ADDRESS);
+      this.i32(pc);
+      this.call(slow);
+      this.checkFault();
+      this.end();
+    } else {
+      this.get(ADDRESS);
+      this.i32(pc);
+      this.call(slow);
+      this.checkFault();
+    }
+    this.setReg(dst);
+  }
+
+  /** Pushes the value to store: register `source`, or the immediate when `source` is NO_BASE. */
+  private storeValue(source: number, value: number): void {
+    if (source === NO_BASE) this.imm(value);
+    else this.reg(source);
+  }
+
+  protected store(size: number, base: number, offset: number, source: number, value: number, pc: number): void {
+    const opcode = storeOpcode(size, this.wide);
+    const slow = this.ctx.runtime.slowStore[SIZE_INDEX[size]!]!;
+    if (base === NO_BASE) {
+      const at = this.staticAddress(offset >>> 0, size, true);
+      if (at >= 0) {
+        this.i32(0);
+        this.storeValue(source, value);
+        this.op(opcode);
+        this.memarg(at);
+      } else {
+        this.i32((offset + this.ctx.layout.guestToWasm) | 0);
+        this.storeValue(source, value);
+        this.i32(pc);
+        this.call(slow);
+        this.checkFault();
+      }
+      return;
+    }
+    this.accessAddress(base, offset);
+    const check = this.accessCheck(size, base, true, pc);
+    if (check !== Check.None) {
+      this.get(ADDRESS);
+      this.storeValue(source, value);
+      this.op(opcode);
+      this.memarg(0);
+      return;
+    }
+    this.get(ADDRESS);
+    this.storeValue(source, value);
+    this.i32(pc);
+    this.call(slow);
+    this.checkFault();
+  }
+}

@@ -60,8 +60,8 @@ export interface ProgramAnalysis {
   /** Block index per code offset of a block start (-1 elsewhere); length code length + 1. */
   readonly blockAt: Int32Array;
   /**
-   * blockRegisters, blockTarget, blockCallee, blockCallReturn and blockCost hold their values only for the blocks {@link BlockDetails.complete}
-   * was called for (the emitter completes each region before it emits it).
+   * blockRegisters, blockTarget, blockCallee, blockCallReturn and blockCost hold their values only for the blocks
+   * {@link BlockDetails.complete} was called for (the emitter completes each region before it emits it).
    */
   readonly details: BlockDetails;
 }
@@ -294,21 +294,12 @@ function scanDense(code: Code, callTarget: Uint8Array): BlockArrays | null {
   const blocks = new BlockArrays(code, count);
   const { blockPc, blockEntry, blockNext, blockAt } = blocks;
   let start = 0;
-  /** How the next block may be entered. */
-  let entry = code.isJumpTargetValid(0) ? BlockEntry.Jump : BlockEntry.None;
+  /** How the next block may be entered (the first: an instruction starts at 0, which is always a valid target). */
+  let entry = BlockEntry.Jump;
   for (let k = 0; k < count; k++) {
     const pc = ends[k]!;
     const id = byteToId[bytes[pc]!]!;
-    // The next instruction start: the next set bit (the bitmask has no two zero bytes in a row), or the end.
-    const origin = pc + 1;
-    let at = origin >>> 3;
-    let bits = at < bitmaskBytes ? bitmask[at]! >> (origin & 7) : 0;
-    let next = bits !== 0 ? origin + 31 - Math.clz32(bits & -bits) : n;
-    while (bits === 0 && ++at < bitmaskBytes) {
-      bits = bitmask[at]!;
-      if (bits !== 0) next = (at << 3) + 31 - Math.clz32(bits & -bits);
-    }
-    if (next > n) next = n;
+    const next = code.nextInstructionStart(pc + 1);
     if (id === LOAD_IMM_AND_JUMP) markCallTarget(bytes, pc, next - pc - 1, callTarget);
     blockPc[k] = start;
     blockEntry[k] = entry;

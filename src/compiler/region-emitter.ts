@@ -37,7 +37,8 @@
  */
 import { DecodedInstruction, ENDS_BLOCK } from '../isa/code.js';
 import { INVALID } from '../isa/instruction-table.js';
-import { BlockEntry, blockCodeOffset, DYNAMIC_CALLEE, MAX_REGION_BLOCKS, NO_TARGET, regionOf } from './analysis.js';
+import { jumpTableIndex } from '../program/code-and-jump-table.js';
+import { BlockEntry, blockCodeOffset, DYNAMIC_CALLEE, MAX_REGION_BLOCKS, NO_TARGET, regionEnd, regionOf } from './analysis.js';
 import { RegionAccessEmitter } from './region-access.js';
 import { RegionLoops, TOP } from './region-loops.js';
 import { type EmitContext, GAS, Level, NO_BASE, OFFSET, RESULT, SCRATCH, TARGET } from './region-writer.js';
@@ -244,7 +245,7 @@ export class RegionEmitter extends RegionAccessEmitter {
     const { analysis, runtime } = this.ctx;
     this.body = body;
     this.first = analysis.regionFirst[r]!;
-    this.end_ = r + 1 < analysis.regionCount ? analysis.regionFirst[r + 1]! : analysis.blockCount;
+    this.end_ = regionEnd(analysis, r);
     const count = this.end_ - this.first;
     analysis.details.complete(this.first, this.end_);
     let registers = 0;
@@ -357,8 +358,8 @@ export class RegionEmitter extends RegionAccessEmitter {
       if (calleeBlock >= this.first && calleeBlock < this.end_) return -1;
     }
     // The return address resolves as `ret` will resolve it: through the jump table.
-    const entry = ((analysis.blockCallReturn[block]! - 2) >>> 1) | 0;
-    if ((analysis.blockCallReturn[block]! & 1) !== 0 || entry < 0 || entry >= this.jumpTableBlocks.length) return -1;
+    const entry = jumpTableIndex(analysis.blockCallReturn[block]!, this.jumpTableBlocks.length);
+    if (entry < 0) return -1;
     const back = this.jumpTableBlocks[entry]!;
     return back >= this.first && back < this.end_ ? back : -1;
   }

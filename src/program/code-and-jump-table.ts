@@ -29,11 +29,20 @@ export class JumpTable {
 
   /** The code offset a dynamic address refers to, or -1 if the address is not a valid jump table address. */
   getByAddress(address: number): number {
-    const a = address >>> 0;
-    if (a === 0 || (a & (CODE_ADDRESS_ALIGNMENT - 1)) !== 0) return -1;
-    const index = (a - CODE_ADDRESS_ALIGNMENT) / CODE_ADDRESS_ALIGNMENT;
-    return index < this.entries.length ? this.entries[index]! : -1;
+    const index = jumpTableIndex(address, this.entries.length);
+    return index < 0 ? -1 : this.entries[index]!;
   }
+}
+
+/**
+ * The entry of a jump table of `length` entries that a dynamic address refers to (address 2 is entry 0, 4 entry 1,
+ * …), or -1 if the address is 0, odd or past the table.
+ */
+export function jumpTableIndex(address: number, length: number): number {
+  const a = address >>> 0;
+  if (a === 0 || (a & (CODE_ADDRESS_ALIGNMENT - 1)) !== 0) return -1;
+  const index = (a - CODE_ADDRESS_ALIGNMENT) / CODE_ADDRESS_ALIGNMENT;
+  return index < length ? index : -1;
 }
 
 /** Decoded code-and-jump-table payload. */

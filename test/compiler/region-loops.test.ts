@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { analyzeProgram } from '../../src/compiler/analysis.js';
+import { analyzeProgram, regionEnd } from '../../src/compiler/analysis.js';
 import { RegionLoops, TOP } from '../../src/compiler/region-loops.js';
 import { asm, buildProgram, Reg, type TestInstruction } from '../helpers/program.js';
 
@@ -14,7 +14,7 @@ function loopsOf(code: readonly TestInstruction[], inlineReturns: ReadonlyMap<nu
   const { blob } = buildProgram({ code });
   const analysis = analyzeProgram(blob.instructions, null);
   const loops = new RegionLoops();
-  const end = analysis.regionCount > 1 ? analysis.regionFirst[1]! : analysis.blockCount;
+  const end = regionEnd(analysis, 0);
   analysis.details.complete(0, end);
   const inlineReturn = new Int32Array(end).fill(-1);
   for (const [block, back] of inlineReturns) inlineReturn[block] = back;

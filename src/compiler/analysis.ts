@@ -76,6 +76,8 @@ export const CALL = 0xfffffffe;
 export const DYNAMIC_CALLEE = 0xfffffffe;
 /** A region may end early at a call target once it has this many blocks, so functions tend to stay whole. */
 const MIN_REGION_BLOCKS = 12;
+/** A function this small (in blocks, up to the next call target) joins the region before it if it fits. */
+const SMALL_FUNCTION_BLOCKS = 16;
 
 /** Register fields an operand kind uses. */
 const FIELDS: Record<OperandKind, number> = {
@@ -420,12 +422,24 @@ function formRegions(blockPc: Uint32Array, count: number, callTarget: Uint8Array
   let regions = 0;
   let size = 0;
   let regionPc = 0;
+  // Blocks from each call target to the next (the function it starts), found when a call target is reached.
+  let functionEnd = 0;
   for (let b = 0; b < count; b++) {
     const pc = blockPc[b]!;
+    let cut = false;
+    if (size >= MIN_REGION_BLOCKS && callTarget[pc] === 1) {
+      if (functionEnd <= b) {
+        functionEnd = b + 1;
+        const limit = Math.min(count, b + SMALL_FUNCTION_BLOCKS + 1);
+        while (functionEnd < limit && callTarget[blockPc[functionEnd]!] !== 1) functionEnd++;
+      }
+      const blocks = functionEnd - b;
+      cut = blocks > SMALL_FUNCTION_BLOCKS || size + blocks > MAX_REGION_BLOCKS;
+    }
     if (
       size === 0 ||
       size >= MAX_REGION_BLOCKS ||
-      (size >= MIN_REGION_BLOCKS && callTarget[pc] === 1) ||
+      cut ||
       (maxRegionBytes > 0 && pc - regionPc >= maxRegionBytes)
     ) {
       firsts[regions++] = b;

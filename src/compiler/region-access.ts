@@ -9,6 +9,7 @@ import { ExitCode } from './layout.js';
 import { LOAD_KIND_SIZE, LoadKind } from './recipes.js';
 import { ADDRESS, type EmitContext, NO_BASE, RegionWriter, SCRATCH, SP } from './region-writer.js';
 import { ValType, W } from './wasm/opcodes.js';
+import { Guess, WindowGuess } from './window-guess.js';
 
 /** How a memory access is checked (see RegionEmitter.accessCheck). */
 const enum Check {
@@ -38,10 +39,13 @@ export abstract class RegionAccessEmitter extends RegionWriter {
   private readonly stackWindows: (Window | null)[] = [];
   private readonly roWindows: (Window | null)[] = [];
   private readonly coverage = new BlockAccessCoverage(new DecodedInstruction());
+  /** Which window each register probably points into: the window tested first. */
+  protected readonly guess: WindowGuess;
 
   constructor(ctx: EmitContext) {
     super(ctx);
     const { map, layout, runtime } = ctx;
+    this.guess = new WindowGuess(map);
     for (const size of [1, 2, 4, 8]) {
       const s = SIZE_INDEX[size]!;
       this.rwWindows.push({ start: layout.rwBase, limit: 0, global: runtime.rwLimit[s]! });
@@ -119,7 +123,16 @@ export abstract class RegionAccessEmitter extends RegionWriter {
     }
     const s = SIZE_INDEX[size]!;
     const stack = this.stackWindows[s]!;
-    const candidates = base === SP ? [stack] : [this.rwWindows[s]!, stack, write ? null : this.roWindows[s]!];
+    const rw = this.rwWindows[s]!;
+    const ro = write ? null : this.roWindows[s]!;
+    let candidates: (Window | null)[];
+    if (base === SP) candidates = [stack];
+    else {
+      const guess = this.guess.of(base);
+      if (guess === Guess.Stack) candidates = [stack, rw, ro];
+      else if (guess === Guess.Ro && ro !== null) candidates = [ro, rw, stack];
+      else candidates = [rw, stack, ro];
+    }
     const windows = candidates.filter((window): window is Window => window !== null);
     if (windows.length === 0) {
       this.op(W.drop);

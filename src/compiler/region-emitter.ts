@@ -93,6 +93,7 @@ export class RegionEmitter extends RegionAccessEmitter {
   private readonly inlineReturn = new Int32Array(MAX_REGION_BLOCKS);
   private readonly visit = (ins: DecodedInstruction): boolean => {
     if (!this.emitInstruction(ins)) this.blockDone = true;
+    this.guess.observe(ins);
     return !this.blockDone && !ENDS_BLOCK[ins.id];
   };
 
@@ -253,6 +254,7 @@ export class RegionEmitter extends RegionAccessEmitter {
     this.registers = registers;
     for (let b = this.first; b < this.end_; b++) this.inlineReturn[b - this.first] = this.findInlineReturn(b);
     this.loops.find(this.ctx.code, analysis, this.first, this.end_, this.inlineReturn);
+    this.guess.reset();
 
     this.loadState();
 

@@ -9,6 +9,7 @@ import { Code, DecodedInstruction, ENDS_BLOCK } from '../../src/isa/code.js';
 import { INSTRUCTIONS, INVALID } from '../../src/isa/instruction-table.js';
 import { INSTRUCTION_SETS } from '../../src/isa/instruction-sets.js';
 import { ProgramBlob } from '../../src/program/program-blob.js';
+import { asm, buildProgram, Reg, type TestInstruction } from '../helpers/program.js';
 
 /**
  * The analysis decides which blocks jumps may enter without asking Code.isJumpTargetValid for most of them; the
@@ -162,4 +163,46 @@ test('the scan over the bitmask finds the blocks and regions the reference walk 
     { numRuns: 2000 },
   );
   assert.ok(dense > 1000, `${dense} of 2000 programs took the bitmask scan`);
+});
+
+/**
+ * A program of functions, each `blocks` blocks long (fallthroughs, then a `ret`); the first calls every other one,
+ * so each starts at a call target. Returns the analysis's regions as the index of the function and block each
+ * region starts at.
+ */
+function regionsOf(functionBlocks: readonly number[]): string[] {
+  const starts: number[] = [];
+  let total = 0;
+  for (const blocks of functionBlocks) {
+    starts.push(total);
+    total += blocks;
+  }
+  const code: TestInstruction[] = [];
+  functionBlocks.forEach((blocks, f) => {
+    for (let b = 0; b < blocks - 1; b++) {
+      const callee = f === 0 && b + 1 < functionBlocks.length ? starts[b + 1] : undefined;
+      code.push(callee === undefined ? asm.fallthrough() : asm.loadImmAndJump(Reg.RA, 0, callee));
+    }
+    code.push(asm.ret());
+  });
+  const analysis = analyzeProgram(buildProgram({ code }).blob.instructions, null);
+  assert.equal(analysis.blockCount, total);
+  return [...analysis.regionFirst].map((block) => {
+    let f = 0;
+    while (f + 1 < starts.length && starts[f + 1]! <= block) f++;
+    return `f${f}+${block - starts[f]!}`;
+  });
+}
+
+test('a small function joins the region before it when it fits; larger functions start their own region', () => {
+  // f1 (4 blocks) and f3 (16) are small and join the region before them; f2 (17 blocks) starts a region.
+  assert.deepEqual(regionsOf([14, 4, 17, 16]), ['f0+0', 'f2+0']);
+  // Regions shorter than MIN_REGION_BLOCKS (12) never end at a call target.
+  assert.deepEqual(regionsOf([6, 17, 30]), ['f0+0', 'f2+0']);
+  // A small function that would take the region past 64 blocks starts a new one instead (which f2 then joins:
+  // that region is still shorter than MIN_REGION_BLOCKS).
+  assert.deepEqual(regionsOf([60, 8, 20]), ['f0+0', 'f1+0']);
+  assert.deepEqual(regionsOf([56, 8, 20]), ['f0+0', 'f2+0']);
+  // A region is cut at 64 blocks wherever that falls.
+  assert.deepEqual(regionsOf([80, 20]), ['f0+0', 'f0+64', 'f1+0']);
 });

@@ -177,7 +177,8 @@ export abstract class RegionAccessEmitter extends RegionWriter {
   /**
    * Tests, once at the start of the block at `pc`, the accesses that {@link BlockAccessCoverage} groups by root
    * register: each group's whole byte range must lie inside one window (the stack, or RW data unless the root is
-   * `sp`; for groups that only load, also RO or aux data). If a test fails, the interpreter runs the block instead
+   * `sp`; for groups that only load, also RO or aux data). The windows are tried in the order of the root's guess,
+   * the first that holds deciding, as for single accesses. If none holds, the interpreter runs the block instead
    * (the block is charged already) and performs every access exactly; the covered accesses are not tested.
    */
   protected hoistAccessTests(pc: number): void {
@@ -186,7 +187,9 @@ export abstract class RegionAccessEmitter extends RegionWriter {
     const groups = coverage.groups;
     if (groups === 0) return;
     const { map, layout, runtime } = this.ctx;
-    let tests = 0;
+    // block $pass  block $fail  (block $group  tests, each br_if $group;  br $fail  end)*  br $pass  end  exit  end
+    this.open(W.block);
+    this.open(W.block);
     for (let r = 0; r < 13; r++) {
       if ((groups & (1 << r)) === 0) continue;
       const low = coverage.low[r]!;
@@ -196,7 +199,7 @@ export abstract class RegionAccessEmitter extends RegionWriter {
       this.i32((low + layout.guestToWasm) | 0);
       this.op(W.i32_add);
       this.set(ADDRESS);
-      let windows = 0;
+      this.open(W.block);
       const constant = (start: number, size: number): void => {
         if (size < span) return;
         this.get(ADDRESS);
@@ -204,36 +207,51 @@ export abstract class RegionAccessEmitter extends RegionWriter {
         this.op(W.i32_sub);
         this.i32(size - span + 1);
         this.op(W.i32_lt_u);
-        if (windows++ > 0) this.op(W.i32_or);
+        this.body.byte(W.br_if).u32(0);
       };
-      constant(layout.stackBase, map.stackSize);
+      const dynamic = (start: number, limits: readonly number[]): void => {
+        this.spanTest(start, limits, span);
+        this.body.byte(W.br_if).u32(0);
+      };
+      const stack = (): void => constant(layout.stackBase, map.stackSize);
       // `sp` points into the stack (a program that moves it elsewhere runs such blocks in the interpreter).
-      if (r !== SP) {
-        this.spanTest(layout.rwBase, runtime.rwLimit[0]!, span);
-        if (windows++ > 0) this.op(W.i32_or);
-      }
-      if (windows === 0) {
-        this.i32(0);
-        windows = 1;
-      }
-      if (loadsOnly) constant(layout.roBase, map.roDataSize);
-      if (loadsOnly && map.auxDataSize > 0) {
-        this.spanTest(layout.auxBase, runtime.auxLimit[0]!, span);
-        this.op(W.i32_or);
-      }
-      if (tests++ > 0) this.op(W.i32_and);
+      const rw = (): void => {
+        if (r !== SP) dynamic(layout.rwBase, runtime.rwLimit);
+      };
+      const ro = (): void => {
+        if (loadsOnly) constant(layout.roBase, map.roDataSize);
+      };
+      const guess = this.guess.of(r);
+      if (guess === Guess.Stack) [stack, rw, ro].forEach((test) => test());
+      else if (guess === Guess.Ro) [ro, rw, stack].forEach((test) => test());
+      else [rw, stack, ro].forEach((test) => test());
+      if (loadsOnly && map.auxDataSize > 0) dynamic(layout.auxBase, runtime.auxLimit);
+      this.br(1);
+      this.end();
     }
-    this.exitUnless(pc);
+    this.br(1);
+    this.end();
+    this.exitAt(ExitCode.FallbackCharged, pc);
+    this.end();
   }
 
   /**
-   * Pushes whether `span` bytes at ADDRESS lie in a window of dynamic size (the global holding its size, the limit
-   * for 1-byte accesses): `offset <u size && offset + span - 1 <u size`, as the size may be below the span.
+   * Pushes whether `span` bytes at ADDRESS lie in a window of dynamic size, `limits` being the globals holding the
+   * limits for 1-, 2-, 4- and 8-byte accesses. A span of at most 8 bytes takes one test against the limit for the
+   * smallest access size covering it (a span of 5 to 7 bytes at the very end of the window fails it: the
+   * interpreter then runs the block, exactly). Longer spans test both ends, `offset <u size && offset + span - 1
+   * <u size`, as the size may be below the span.
    */
-  private spanTest(start: number, sizeGlobal: number, span: number): void {
+  private spanTest(start: number, limits: readonly number[], span: number): void {
     this.get(ADDRESS);
     this.i32(start);
     this.op(W.i32_sub);
+    if (span <= 8) {
+      this.body.byte(W.global_get).u32(limits[SIZE_INDEX[span <= 1 ? 1 : span <= 2 ? 2 : span <= 4 ? 4 : 8]!]!);
+      this.op(W.i32_lt_u);
+      return;
+    }
+    const sizeGlobal = limits[0]!;
     this.tee(SCRATCH);
     this.body.byte(W.global_get).u32(sizeGlobal);
     this.op(W.i32_lt_u);
@@ -243,14 +261,6 @@ export abstract class RegionAccessEmitter extends RegionWriter {
     this.body.byte(W.global_get).u32(sizeGlobal);
     this.op(W.i32_lt_u);
     this.op(W.i32_and);
-  }
-
-  /** With a condition on the stack: unless it holds, the interpreter continues at `pc` (already charged). */
-  private exitUnless(pc: number): void {
-    this.op(W.i32_eqz);
-    this.openIf();
-    this.exitAt(ExitCode.FallbackCharged, pc);
-    this.end();
   }
 
   protected load(kind: LoadKind, dst: number, base: number, offset: number, pc: number): void {

@@ -9,7 +9,7 @@ import { ExitCode } from './layout.js';
 import { LOAD_KIND_SIZE, LoadKind } from './recipes.js';
 import { ADDRESS, type EmitContext, NO_BASE, RegionWriter, SCRATCH, SP } from './region-writer.js';
 import { ValType, W } from './wasm/opcodes.js';
-import { Guess, WindowGuess } from './window-guess.js';
+import { inGuessedOrder, WindowGuess } from './window-guess.js';
 
 /** How a memory access is checked (see RegionEmitter.accessCheck). */
 const enum Check {
@@ -125,14 +125,7 @@ export abstract class RegionAccessEmitter extends RegionWriter {
     const stack = this.stackWindows[s]!;
     const rw = this.rwWindows[s]!;
     const ro = write ? null : this.roWindows[s]!;
-    let candidates: (Window | null)[];
-    if (base === SP) candidates = [stack];
-    else {
-      const guess = this.guess.of(base);
-      if (guess === Guess.Stack) candidates = [stack, rw, ro];
-      else if (guess === Guess.Ro && ro !== null) candidates = [ro, rw, stack];
-      else candidates = [rw, stack, ro];
-    }
+    const candidates: (Window | null)[] = base === SP ? [stack] : inGuessedOrder(this.guess.of(base), rw, stack, ro);
     const windows = candidates.filter((window): window is Window => window !== null);
     if (windows.length === 0) {
       this.op(W.drop);
@@ -221,10 +214,7 @@ export abstract class RegionAccessEmitter extends RegionWriter {
       const ro = (): void => {
         if (loadsOnly) constant(layout.roBase, map.roDataSize);
       };
-      const guess = this.guess.of(r);
-      if (guess === Guess.Stack) [stack, rw, ro].forEach((test) => test());
-      else if (guess === Guess.Ro) [ro, rw, stack].forEach((test) => test());
-      else [rw, stack, ro].forEach((test) => test());
+      for (const test of inGuessedOrder(this.guess.of(r), rw, stack, ro)) test();
       if (loadsOnly && map.auxDataSize > 0) dynamic(layout.auxBase, runtime.auxLimit);
       this.br(1);
       this.end();

@@ -22,6 +22,16 @@ export const enum Guess {
   Ro = 3,
 }
 
+/**
+ * The windows in the order to test them for a register guessed `guess`: the guessed one first, then RW data, the
+ * stack (pointers to C locals are common) and RO data, as for a register without a guess.
+ */
+export function inGuessedOrder<T>(guess: Guess, rw: T, stack: T, ro: T): [T, T, T] {
+  if (guess === Guess.Stack) return [stack, rw, ro];
+  if (guess === Guess.Ro) return [ro, rw, stack];
+  return [rw, stack, ro];
+}
+
 const enum Rule {
   Other = 0,
   Constant,

@@ -422,18 +422,16 @@ function formRegions(blockPc: Uint32Array, count: number, callTarget: Uint8Array
   let regions = 0;
   let size = 0;
   let regionPc = 0;
-  // Blocks from each call target to the next (the function it starts), found when a call target is reached.
-  let functionEnd = 0;
   for (let b = 0; b < count; b++) {
     const pc = blockPc[b]!;
     let cut = false;
     if (size >= MIN_REGION_BLOCKS && callTarget[pc] === 1) {
-      if (functionEnd <= b) {
-        functionEnd = b + 1;
-        const limit = Math.min(count, b + SMALL_FUNCTION_BLOCKS + 1);
-        while (functionEnd < limit && callTarget[blockPc[functionEnd]!] !== 1) functionEnd++;
-      }
-      const blocks = functionEnd - b;
+      // The blocks of the function starting here (up to the next call target), counted no further than it takes
+      // to tell that it is not small: linear over the program.
+      const limit = Math.min(count, b + SMALL_FUNCTION_BLOCKS + 1);
+      let end = b + 1;
+      while (end < limit && callTarget[blockPc[end]!] !== 1) end++;
+      const blocks = end - b;
       cut = blocks > SMALL_FUNCTION_BLOCKS || size + blocks > MAX_REGION_BLOCKS;
     }
     if (

@@ -37,6 +37,8 @@ export class BlockAccessCoverage {
   /** Program counters of the covered accesses, in order, and the next one to emit. */
   private covered = new Int32Array(64);
   private coveredRoot = new Int8Array(64);
+  /** Per covered access: its offset from its root's entry value (`delta + imm`). */
+  private coveredOffset = new Int32Array(64);
   private coveredCount = 0;
   private cursor = 0;
   private readonly root = new Int8Array(13);
@@ -106,16 +108,30 @@ export class BlockAccessCoverage {
       const roots = new Int8Array(this.coveredRoot.length * 2);
       roots.set(this.coveredRoot);
       this.coveredRoot = roots;
+      const offsets = new Int32Array(this.coveredOffset.length * 2);
+      offsets.set(this.coveredOffset);
+      this.coveredOffset = offsets;
     }
     this.covered[this.coveredCount] = pc;
     this.coveredRoot[this.coveredCount] = root;
+    this.coveredOffset[this.coveredCount] = offset;
     this.coveredCount++;
   }
 
-  /** Whether the access at `pc` (visited in order) was tested at the block start. */
-  takeCovered(pc: number): boolean {
+  /**
+   * If the access at `pc` (visited in order) was tested at the block start, its root register, and in
+   * {@link takenOffset} its offset from the group's lowest offset; otherwise -1.
+   */
+  takeCovered(pc: number): number {
     while (this.cursor < this.coveredCount && this.covered[this.cursor]! < pc) this.cursor++;
-    if (this.cursor === this.coveredCount || this.covered[this.cursor] !== pc) return false;
-    return (this.groups & (1 << this.coveredRoot[this.cursor++]!)) !== 0;
+    if (this.cursor === this.coveredCount || this.covered[this.cursor] !== pc) return -1;
+    const i = this.cursor++;
+    const root = this.coveredRoot[i]!;
+    if ((this.groups & (1 << root)) === 0) return -1;
+    this.takenOffset = this.coveredOffset[i]! - this.low[root]!;
+    return root;
   }
+
+  /** See {@link takeCovered}: at most the group's span less the access size, so never negative. */
+  takenOffset = 0;
 }

@@ -7,7 +7,7 @@ import { BlockAccessCoverage } from './access-coverage.js';
 import { loadOpcode, SIZE_INDEX, storeOpcode } from './access-opcodes.js';
 import { ExitCode } from './layout.js';
 import { LOAD_KIND_SIZE, LoadKind } from './recipes.js';
-import { ADDRESS, type EmitContext, NO_BASE, RegionWriter, SCRATCH, SP } from './region-writer.js';
+import { ADDRESS, type EmitContext, GROUP_BASE, GROUP_BASES, NO_BASE, RegionWriter, SCRATCH, SP } from './region-writer.js';
 import { ValType, W } from './wasm/opcodes.js';
 import { inGuessedOrder, WindowGuess } from './window-guess.js';
 
@@ -19,8 +19,6 @@ const enum Check {
   Test,
   /** Tested; a miss has left for the interpreter. */
   Tested,
-  /** Tested at the block start. */
-  Covered,
 }
 
 /** A region checked inline: `(wasm address - start) <u limit`. */
@@ -41,6 +39,10 @@ export abstract class RegionAccessEmitter extends RegionWriter {
   private readonly coverage = new BlockAccessCoverage(new DecodedInstruction());
   /** Which window each register probably points into: the window tested first. */
   protected readonly guess: WindowGuess;
+  /** Per root register of a group tested at the block start: its group base local's index past GROUP_BASE, or -1. */
+  private readonly groupSlot = new Int8Array(13);
+  /** The `memarg` offset of the access {@link pushCovered} pushed the base of. */
+  private coveredAt = 0;
 
   constructor(ctx: EmitContext) {
     super(ctx);
@@ -95,6 +97,25 @@ export abstract class RegionAccessEmitter extends RegionWriter {
     this.tee(ADDRESS);
   }
 
+  /**
+   * If the access at `pc` was tested at the block start (see {@link hoistAccessTests}), pushes the address it adds
+   * {@link coveredAt} to: its group's base, or its own address when the group has no local.
+   */
+  private pushCovered(base: number, offset: number, pc: number): boolean {
+    if (this.ctx.dynamicPaging) return false;
+    const root = this.coverage.takeCovered(pc);
+    if (root < 0) return false;
+    const slot = this.groupSlot[root]!;
+    if (slot >= 0) {
+      this.get(GROUP_BASE + slot);
+      this.coveredAt = this.coverage.takenOffset;
+    } else {
+      this.accessAddress(base, offset);
+      this.coveredAt = 0;
+    }
+    return true;
+  }
+
   /** `(ADDRESS - start) <u limit` with the WebAssembly address on the stack (consumed), for a window. */
   private windowTest(window: Window): void {
     this.i32(window.start);
@@ -107,8 +128,8 @@ export abstract class RegionAccessEmitter extends RegionWriter {
   /**
    * With the address on the stack (see {@link accessAddress}), decides how the access at `pc` through `base` is
    * checked against the windows tested inline — the stack for `sp`; the RW data, the stack and, for loads, the RO
-   * data otherwise, every window being accessed alike: {@link Check.Covered} (tested at the block start),
-   * {@link Check.Tested} (tested here; a miss leaves for the interpreter, see {@link exitsOnMiss}),
+   * data otherwise, every window being accessed alike: {@link Check.Tested} (tested here; a miss leaves for the
+   * interpreter, see {@link exitsOnMiss}),
    * {@link Check.Test} (pushes the condition, for a slow path), or {@link Check.None} (the slow path decides).
    */
   private accessCheck(size: number, base: number, write: boolean, pc: number): Check {
@@ -116,10 +137,6 @@ export abstract class RegionAccessEmitter extends RegionWriter {
     if (this.ctx.dynamicPaging) {
       this.op(W.drop);
       return Check.None;
-    }
-    if (this.coverage.takeCovered(pc)) {
-      this.op(W.drop);
-      return Check.Covered;
     }
     const s = SIZE_INDEX[size]!;
     const stack = this.stackWindows[s]!;
@@ -180,6 +197,7 @@ export abstract class RegionAccessEmitter extends RegionWriter {
     const groups = coverage.groups;
     if (groups === 0) return;
     const { map, layout, runtime } = this.ctx;
+    let slots = 0;
     // block $pass  block $fail  (block $group  tests, each br_if $group;  br $fail  end)*  br $pass  end  exit  end
     this.open(W.block);
     this.open(W.block);
@@ -188,14 +206,18 @@ export abstract class RegionAccessEmitter extends RegionWriter {
       const low = coverage.low[r]!;
       const span = coverage.high[r]! - low;
       const loadsOnly = coverage.stores[r] === 0;
+      // The group's lowest byte; with a local of its own, the accesses add their offset in their memarg.
+      const slot = slots < GROUP_BASES ? slots++ : -1;
+      this.groupSlot[r] = slot;
+      const base = slot >= 0 ? GROUP_BASE + slot : ADDRESS;
       this.reg32(r);
       this.i32((low + layout.guestToWasm) | 0);
       this.op(W.i32_add);
-      this.set(ADDRESS);
+      this.set(base);
       this.open(W.block);
       const constant = (start: number, size: number): void => {
         if (size < span) return;
-        this.get(ADDRESS);
+        this.get(base);
         this.i32(start);
         this.op(W.i32_sub);
         this.i32(size - span + 1);
@@ -203,7 +225,7 @@ export abstract class RegionAccessEmitter extends RegionWriter {
         this.body.byte(W.br_if).u32(0);
       };
       const dynamic = (start: number, limits: readonly number[]): void => {
-        this.spanTest(start, limits, span);
+        this.spanTest(base, start, limits, span);
         this.body.byte(W.br_if).u32(0);
       };
       const stack = (): void => constant(layout.stackBase, map.stackSize);
@@ -226,14 +248,14 @@ export abstract class RegionAccessEmitter extends RegionWriter {
   }
 
   /**
-   * Pushes whether `span` bytes at ADDRESS lie in a window of dynamic size, `limits` being the globals holding the
-   * limits for 1-, 2-, 4- and 8-byte accesses. A span of at most 8 bytes takes one test against the limit for the
-   * smallest access size covering it (a span of 5 to 7 bytes at the very end of the window fails it: the
-   * interpreter then runs the block, exactly). Longer spans test both ends, `offset <u size && offset + span - 1
-   * <u size`, as the size may be below the span.
+   * Pushes whether `span` bytes at the address in local `at` lie in a window of dynamic size, `limits` being the
+   * globals holding the limits for 1-, 2-, 4- and 8-byte accesses. A span of at most 8 bytes takes one test against
+   * the limit for the smallest access size covering it (a span of 5 to 7 bytes at the very end of the window fails
+   * it: the interpreter then runs the block, exactly). Longer spans test both ends, `offset <u size && offset +
+   * span - 1 <u size`, as the size may be below the span.
    */
-  private spanTest(start: number, limits: readonly number[], span: number): void {
-    this.get(ADDRESS);
+  private spanTest(at: number, start: number, limits: readonly number[], span: number): void {
+    this.get(at);
     this.i32(start);
     this.op(W.i32_sub);
     if (span <= 8) {
@@ -272,9 +294,15 @@ export abstract class RegionAccessEmitter extends RegionWriter {
       this.setReg(dst);
       return;
     }
+    if (this.pushCovered(base, offset, pc)) {
+      this.op(opcode);
+      this.memarg(this.coveredAt);
+      this.setReg(dst);
+      return;
+    }
     this.accessAddress(base, offset);
     const check = this.accessCheck(size, base, false, pc);
-    if (check === Check.Covered || check === Check.Tested) {
+    if (check === Check.Tested) {
       this.get(ADDRESS);
       this.op(opcode);
       this.memarg(0);
@@ -321,6 +349,12 @@ export abstract class RegionAccessEmitter extends RegionWriter {
         this.call(slow);
         this.checkFault();
       }
+      return;
+    }
+    if (this.pushCovered(base, offset, pc)) {
+      this.storeValue(source, value);
+      this.op(opcode);
+      this.memarg(this.coveredAt);
       return;
     }
     this.accessAddress(base, offset);

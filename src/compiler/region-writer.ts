@@ -43,16 +43,23 @@ export const OFFSET = 15;
 export const ADDRESS = OFFSET;
 export const RESULT = 16;
 export const SCRATCH = 17;
+/**
+ * The first of {@link GROUP_BASES} locals holding, for a group of accesses whose bounds a block tests at its start,
+ * the WebAssembly address of the group's lowest byte; the group's accesses add their offset in the instruction's
+ * `memarg`, which the JIT folds into the address.
+ */
+export const GROUP_BASE = 18;
+export const GROUP_BASES = 4;
 /** Pseudo base register: an absolute address. */
 export const NO_BASE = 13;
 export const SP = 1;
 
-/** Locals after the parameter: 13 registers (i64 or i32), gas, offset, result, scratch. */
+/** Locals after the parameter: 13 registers (i64 or i32), gas, offset, result, scratch, group bases. */
 export function regionLocals(wide: boolean): readonly (readonly [number, ValType])[] {
   return [
     [13, wide ? ValType.I64 : ValType.I32],
     [1, ValType.I64],
-    [3, ValType.I32],
+    [3 + GROUP_BASES, ValType.I32],
   ];
 }
 

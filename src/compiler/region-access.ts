@@ -7,27 +7,26 @@ import { BlockAccessCoverage } from './access-coverage.js';
 import { loadOpcode, SIZE_INDEX, storeOpcode } from './access-opcodes.js';
 import { ExitCode } from './layout.js';
 import { LOAD_KIND_SIZE, LoadKind } from './recipes.js';
-import { ADDRESS, type EmitContext, GROUP_BASE, GROUP_BASES, NO_BASE, RegionWriter, SCRATCH, SP } from './region-writer.js';
+import { ADDRESS, type EmitContext, GROUP_BASE, GROUP_BASES, NO_BASE, RegionWriter, RW_LIMIT, SCRATCH, SP } from './region-writer.js';
 import { ValType, W } from './wasm/opcodes.js';
 import { inGuessedOrder, WindowGuess } from './window-guess.js';
 
-/** How a memory access is checked (see RegionEmitter.accessCheck). */
+/** How a load with a slow path is checked (see RegionAccessEmitter.accessCheck). */
 const enum Check {
   /** Nothing tested inline: the slow path decides. */
   None,
   /** The condition is on the stack. */
   Test,
-  /** Tested; a miss has left for the interpreter. */
-  Tested,
 }
 
 /** A region checked inline: `(wasm address - start) <u limit`. */
 interface Window {
   /** WebAssembly address of the region's start. */
   readonly start: number;
-  /** Exclusive limit on the offset (constant) when `global` is -1. */
+  /** Exclusive limit on the offset (constant) when `local` is -1. */
   readonly limit: number;
-  readonly global: number;
+  /** The local holding the limit, or -1. */
+  readonly local: number;
 }
 
 /** Emits the memory accesses of region functions. */
@@ -46,15 +45,15 @@ export abstract class RegionAccessEmitter extends RegionWriter {
 
   constructor(ctx: EmitContext) {
     super(ctx);
-    const { map, layout, runtime } = ctx;
+    const { map, layout } = ctx;
     this.guess = new WindowGuess(map);
     for (const size of [1, 2, 4, 8]) {
       const s = SIZE_INDEX[size]!;
-      this.rwWindows.push({ start: layout.rwBase, limit: 0, global: runtime.rwLimit[s]! });
+      this.rwWindows.push({ start: layout.rwBase, limit: 0, local: RW_LIMIT + s });
       const stackLimit = map.stackSize - size + 1;
-      this.stackWindows.push(stackLimit > 0 ? { start: layout.stackBase, limit: stackLimit, global: -1 } : null);
+      this.stackWindows.push(stackLimit > 0 ? { start: layout.stackBase, limit: stackLimit, local: -1 } : null);
       const roLimit = map.roDataSize - size + 1;
-      this.roWindows.push(roLimit > 0 ? { start: layout.roBase, limit: roLimit, global: -1 } : null);
+      this.roWindows.push(roLimit > 0 ? { start: layout.roBase, limit: roLimit, local: -1 } : null);
     }
   }
 
@@ -97,6 +96,20 @@ export abstract class RegionAccessEmitter extends RegionWriter {
     this.tee(ADDRESS);
   }
 
+  private readonly rwLimit = (sizeIndex: number): void => this.get(RW_LIMIT + sizeIndex);
+  private readonly auxLimit = (sizeIndex: number): void => {
+    this.body.byte(W.global_get).u32(this.ctx.runtime.auxLimit[sizeIndex]!);
+  };
+
+  /** Copies the RW window's limits into their locals: at the function's start, and wherever `sbrk` may have run. */
+  protected loadRwLimits(): void {
+    if (this.ctx.dynamicPaging) return;
+    for (let s = 0; s < 4; s++) {
+      this.body.byte(W.global_get).u32(this.ctx.runtime.rwLimit[s]!);
+      this.set(RW_LIMIT + s);
+    }
+  }
+
   /**
    * If the access at `pc` was tested at the block start (see {@link hoistAccessTests}), pushes the address it adds
    * {@link coveredAt} to: its group's base, or its own address when the group has no local.
@@ -120,48 +133,110 @@ export abstract class RegionAccessEmitter extends RegionWriter {
   private windowTest(window: Window): void {
     this.i32(window.start);
     this.op(W.i32_sub);
-    if (window.global < 0) this.i32(window.limit);
-    else this.body.byte(W.global_get).u32(window.global);
+    this.windowLimit(window);
     this.op(W.i32_lt_u);
   }
 
+  private windowLimit(window: Window): void {
+    if (window.local < 0) this.i32(window.limit);
+    else this.get(window.local);
+  }
+
   /**
-   * With the address on the stack (see {@link accessAddress}), decides how the access at `pc` through `base` is
-   * checked against the windows tested inline — the stack for `sp`; the RW data, the stack and, for loads, the RO
-   * data otherwise, every window being accessed alike: {@link Check.Tested} (tested here; a miss leaves for the
-   * interpreter, see {@link exitsOnMiss}),
-   * {@link Check.Test} (pushes the condition, for a slow path), or {@link Check.None} (the slow path decides).
+   * The windows tested inline for an access through `base`, in the order they are tested: the stack for `sp`; the
+   * RW data, the stack and, for loads, the RO data otherwise, in the order of the base's guess.
    */
-  private accessCheck(size: number, base: number, write: boolean, pc: number): Check {
-    const exits = this.exitsOnMiss(write);
-    if (this.ctx.dynamicPaging) {
-      this.op(W.drop);
-      return Check.None;
-    }
+  private windowsFor(size: number, base: number, write: boolean): Window[] {
     const s = SIZE_INDEX[size]!;
     const stack = this.stackWindows[s]!;
     const rw = this.rwWindows[s]!;
     const ro = write ? null : this.roWindows[s]!;
     const candidates: (Window | null)[] = base === SP ? [stack] : inGuessedOrder(this.guess.of(base), rw, stack, ro);
-    const windows = candidates.filter((window): window is Window => window !== null);
-    if (windows.length === 0) {
-      this.op(W.drop);
-      return Check.None;
+    return candidates.filter((window): window is Window => window !== null);
+  }
+
+  /**
+   * An access through `base` tested here, a miss leaving for the interpreter (see {@link exitsOnMiss}); `access`
+   * emits the load or store with its address on the stack, given the `memarg` offset to add. The windows are tried
+   * in turn, the first that holds deciding (one test on the usual path; each access site keeps to one window, so
+   * the branches predict well).
+   *
+   * The address is kept relative to the first window's start, `t = base + offset + K - start`: its test is then
+   * `t <u limit` and the access adds `start` in its memarg, which V8 folds into the addressing. Windows above the
+   * first are tested on `t` as well and share that access (`t + start` cannot pass 4 GiB for them). For windows
+   * below it, `t + start` would: after the others, the address is made absolute and they get an access of their own.
+   * ```
+   * block $done  block $hit
+   *   t <u limit → $hit;  (t - (start' - start)) <u limit' → $hit for the windows above
+   *   w = t + start;  block  (w - start'') <u limit'' → 0 for the windows below;  leave  end;  access [w];  br $done
+   * end  access [t + start]
+   * end
+   * ```
+   */
+  private testedAccess(base: number, offset: number, windows: readonly Window[], pc: number, access: (memarg: number) => void): void {
+    const first = windows[0]!;
+    const above = windows.filter((window) => window.start > first.start);
+    const below = windows.filter((window) => window.start < first.start);
+    this.reg32(base);
+    const delta = (offset + this.ctx.layout.guestToWasm - first.start) | 0;
+    if (delta !== 0) {
+      this.i32(delta);
+      this.op(W.i32_add);
     }
-    // Short-circuit: the first window that holds decides (one test on the usual path, and each access site
-    // keeps to one window, so the branches predict well).
-    if (exits) {
-      // block { test; br_if 0; … ; leave for the interpreter }
-      this.op(W.drop);
+    this.set(ADDRESS);
+    if (below.length > 0) this.open(W.block); // $done
+    this.open(W.block); // $hit
+    this.get(ADDRESS);
+    this.windowLimit(first);
+    this.op(W.i32_lt_u);
+    this.body.byte(W.br_if).u32(0);
+    for (const window of above) {
+      this.get(ADDRESS);
+      this.i32(window.start - first.start);
+      this.op(W.i32_sub);
+      this.windowLimit(window);
+      this.op(W.i32_lt_u);
+      this.body.byte(W.br_if).u32(0);
+    }
+    if (below.length > 0) {
+      this.get(ADDRESS);
+      this.i32(first.start);
+      this.op(W.i32_add);
+      this.set(ADDRESS);
       this.open(W.block);
-      windows.forEach((window) => {
+      for (const window of below) {
         this.get(ADDRESS);
         this.windowTest(window);
         this.body.byte(W.br_if).u32(0);
-      });
+      }
       this.exitAt(ExitCode.FallbackCharged, pc);
       this.end();
-      return Check.Tested;
+      this.get(ADDRESS);
+      access(0);
+      this.br(1); // $done
+    } else {
+      this.exitAt(ExitCode.FallbackCharged, pc);
+    }
+    this.end(); // $hit
+    this.get(ADDRESS);
+    access(first.start);
+    if (below.length > 0) this.end(); // $done
+  }
+
+  /**
+   * With the address on the stack (see {@link accessAddress}), decides how a load through `base` that calls a
+   * slow path on a miss (see {@link exitsOnMiss}) is checked against the windows tested inline:
+   * {@link Check.Test} (pushes the condition) or {@link Check.None} (the slow path decides).
+   */
+  private accessCheck(size: number, base: number, write: boolean): Check {
+    if (this.ctx.dynamicPaging) {
+      this.op(W.drop);
+      return Check.None;
+    }
+    const windows = this.windowsFor(size, base, write);
+    if (windows.length === 0) {
+      this.op(W.drop);
+      return Check.None;
     }
     this.windowTest(windows[0]!);
     for (const window of windows.slice(1)) {
@@ -196,7 +271,7 @@ export abstract class RegionAccessEmitter extends RegionWriter {
     coverage.scan(this.ctx.code, pc);
     const groups = coverage.groups;
     if (groups === 0) return;
-    const { map, layout, runtime } = this.ctx;
+    const { map, layout } = this.ctx;
     let slots = 0;
     // block $pass  block $fail  (block $group  tests, each br_if $group;  br $fail  end)*  br $pass  end  exit  end
     this.open(W.block);
@@ -224,20 +299,20 @@ export abstract class RegionAccessEmitter extends RegionWriter {
         this.op(W.i32_lt_u);
         this.body.byte(W.br_if).u32(0);
       };
-      const dynamic = (start: number, limits: readonly number[]): void => {
+      const dynamic = (start: number, limits: (sizeIndex: number) => void): void => {
         this.spanTest(base, start, limits, span);
         this.body.byte(W.br_if).u32(0);
       };
       const stack = (): void => constant(layout.stackBase, map.stackSize);
       // `sp` points into the stack (a program that moves it elsewhere runs such blocks in the interpreter).
       const rw = (): void => {
-        if (r !== SP) dynamic(layout.rwBase, runtime.rwLimit);
+        if (r !== SP) dynamic(layout.rwBase, this.rwLimit);
       };
       const ro = (): void => {
         if (loadsOnly) constant(layout.roBase, map.roDataSize);
       };
       for (const test of inGuessedOrder(this.guess.of(r), rw, stack, ro)) test();
-      if (loadsOnly && map.auxDataSize > 0) dynamic(layout.auxBase, runtime.auxLimit);
+      if (loadsOnly && map.auxDataSize > 0) dynamic(layout.auxBase, this.auxLimit);
       this.br(1);
       this.end();
     }
@@ -248,29 +323,29 @@ export abstract class RegionAccessEmitter extends RegionWriter {
   }
 
   /**
-   * Pushes whether `span` bytes at the address in local `at` lie in a window of dynamic size, `limits` being the
-   * globals holding the limits for 1-, 2-, 4- and 8-byte accesses. A span of at most 8 bytes takes one test against
+   * Pushes whether `span` bytes at the address in local `at` lie in a window of dynamic size, `limit` pushing the
+   * limit for 1-, 2-, 4- or 8-byte accesses (by size index). A span of at most 8 bytes takes one test against
    * the limit for the smallest access size covering it (a span of 5 to 7 bytes at the very end of the window fails
    * it: the interpreter then runs the block, exactly). Longer spans test both ends, `offset <u size && offset +
    * span - 1 <u size`, as the size may be below the span.
    */
-  private spanTest(at: number, start: number, limits: readonly number[], span: number): void {
+  private spanTest(at: number, start: number, limit: (sizeIndex: number) => void, span: number): void {
     this.get(at);
     this.i32(start);
     this.op(W.i32_sub);
     if (span <= 8) {
-      this.body.byte(W.global_get).u32(limits[SIZE_INDEX[span <= 1 ? 1 : span <= 2 ? 2 : span <= 4 ? 4 : 8]!]!);
+      limit(SIZE_INDEX[span <= 1 ? 1 : span <= 2 ? 2 : span <= 4 ? 4 : 8]!);
       this.op(W.i32_lt_u);
       return;
     }
-    const sizeGlobal = limits[0]!;
+    // The limit for 1-byte accesses is the window's size.
     this.tee(SCRATCH);
-    this.body.byte(W.global_get).u32(sizeGlobal);
+    limit(0);
     this.op(W.i32_lt_u);
     this.get(SCRATCH);
     this.i32(span - 1);
     this.op(W.i32_add);
-    this.body.byte(W.global_get).u32(sizeGlobal);
+    limit(0);
     this.op(W.i32_lt_u);
     this.op(W.i32_and);
   }
@@ -300,13 +375,18 @@ export abstract class RegionAccessEmitter extends RegionWriter {
       this.setReg(dst);
       return;
     }
+    const windows = this.ctx.dynamicPaging ? [] : this.windowsFor(size, base, false);
+    if (windows.length > 0 && this.exitsOnMiss(false)) {
+      this.testedAccess(base, offset, windows, pc, (at) => {
+        this.op(opcode);
+        this.memarg(at);
+        this.setReg(dst);
+      });
+      return;
+    }
     this.accessAddress(base, offset);
-    const check = this.accessCheck(size, base, false, pc);
-    if (check === Check.Tested) {
-      this.get(ADDRESS);
-      this.op(opcode);
-      this.memarg(0);
-    } else if (check === Check.Test) {
+    const check = this.accessCheck(size, base, false);
+    if (check === Check.Test) {
       this.openIf(this.vt);
       this.get(ADDRESS);
       this.op(opcode);
@@ -357,16 +437,17 @@ export abstract class RegionAccessEmitter extends RegionWriter {
       this.memarg(this.coveredAt);
       return;
     }
-    this.accessAddress(base, offset);
-    const check = this.accessCheck(size, base, true, pc);
-    if (check !== Check.None) {
-      this.get(ADDRESS);
-      this.storeValue(source, value);
-      this.op(opcode);
-      this.memarg(0);
+    const windows = this.ctx.dynamicPaging ? [] : this.windowsFor(size, base, true);
+    if (windows.length > 0) {
+      // A store that misses always leaves for the interpreter (see exitsOnMiss).
+      this.testedAccess(base, offset, windows, pc, (at) => {
+        this.storeValue(source, value);
+        this.op(opcode);
+        this.memarg(at);
+      });
       return;
     }
-    this.get(ADDRESS);
+    this.accessAddress(base, offset);
     this.storeValue(source, value);
     this.i32(pc);
     this.call(slow);

@@ -298,7 +298,7 @@ export class RegionEmitter extends RegionAccessEmitter {
     this.op(W.end);
   }
 
-  /** The region's registers (those it uses), and gas, from the state area. */
+  /** The region's registers (those it uses), and gas, from the state area; the RW window's limits. */
   private loadState(): void {
     const registers = this.registers;
     for (let k = 0; k < 13; k++) {
@@ -314,6 +314,8 @@ export class RegionEmitter extends RegionAccessEmitter {
       this.memarg(STATE.gas);
       this.set(GAS);
     }
+    // After a call to another region too: the callee may have grown the heap.
+    this.loadRwLimits();
   }
 
   /** The registers the region writes, and gas, to the state area. */
@@ -793,6 +795,7 @@ export class RegionEmitter extends RegionAccessEmitter {
         }
         this.call(this.ctx.sbrkImport);
         this.setReg32(a);
+        this.loadRwLimits();
         return true;
       case Special.MoveReg:
         this.reg(b);

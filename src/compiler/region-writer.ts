@@ -50,16 +50,21 @@ export const SCRATCH = 17;
  */
 export const GROUP_BASE = 18;
 export const GROUP_BASES = 4;
+/**
+ * Four locals holding the RW window's limits for 1-, 2-, 4- and 8-byte accesses (copies of the runtime's globals,
+ * which only `sbrk` changes): V8 keeps a local in a register or one stack slot, a global behind two loads.
+ */
+export const RW_LIMIT = GROUP_BASE + GROUP_BASES;
 /** Pseudo base register: an absolute address. */
 export const NO_BASE = 13;
 export const SP = 1;
 
-/** Locals after the parameter: 13 registers (i64 or i32), gas, offset, result, scratch, group bases. */
+/** Locals after the parameter: 13 registers (i64 or i32), gas, offset, result, scratch, group bases, RW limits. */
 export function regionLocals(wide: boolean): readonly (readonly [number, ValType])[] {
   return [
     [13, wide ? ValType.I64 : ValType.I32],
     [1, ValType.I64],
-    [3 + GROUP_BASES, ValType.I32],
+    [3 + GROUP_BASES + 4, ValType.I32],
   ];
 }
 

@@ -1,5 +1,5 @@
 #!/bin/bash
-# scripts/count-instructions.sh DIST BLOB EXPORT [ARGS…]
+# scripts/count-instructions.sh DIST BLOB EXPORT [ARGS…]   (GAS=1: with sync gas metering)
 #
 # Machine instructions one call of EXPORT(ARGS) executes on the compiler backend of the build in DIST, counted by
 # valgrind (cachegrind, no cache simulation): the count of a process making K + 1 calls minus that of a process

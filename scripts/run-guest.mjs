@@ -1,5 +1,6 @@
 // node scripts/run-guest.mjs DIST BLOB EXPORT [ARGS…]: calls EXPORT(ARGS) on a fresh compiler instance of BLOB,
-// built from DIST (a build's dist/ directory), RUNS times (environment, default 1). For counting instructions
+// built from DIST (a build's dist/ directory), RUNS times (environment, default 1); with GAS=1, under synchronous gas
+// metering and the naive cost model, as the benchmark's "compiler + gas" column. For counting instructions
 // (scripts/count-instructions.sh); ext_stdout and ext_clock_ms are the only host functions it defines.
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
@@ -12,5 +13,10 @@ if (dist === undefined || blob === undefined || exportName === undefined) {
 }
 const { Engine, Module, Linker } = await import(pathToFileURL(resolve(dist, 'index.js')).href);
 const linker = new Linker().define('ext_stdout', (_caller, _pointer, length) => length).define('ext_clock_ms', () => 0n);
-const instance = linker.instantiate(Module.fromBlob(new Engine({ backend: 'compiler' }), readFileSync(blob)));
-for (let run = 0; run < Number(process.env.RUNS ?? 1); run++) instance.call(exportName, args.map(Number));
+const metered = process.env.GAS === '1';
+const options = metered ? { gasMetering: 'sync', costModel: 'naive' } : {};
+const instance = linker.instantiate(Module.fromBlob(new Engine({ backend: 'compiler' }), readFileSync(blob), options));
+for (let run = 0; run < Number(process.env.RUNS ?? 1); run++) {
+  if (metered) instance.setGas(1n << 62n);
+  instance.call(exportName, args.map(Number));
+}

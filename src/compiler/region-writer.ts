@@ -52,7 +52,8 @@ export const GROUP_BASE = 18;
 export const GROUP_BASES = 4;
 /**
  * Four locals holding the RW window's limits for 1-, 2-, 4- and 8-byte accesses (copies of the runtime's globals,
- * which only `sbrk` changes): V8 keeps a local in a register or one stack slot, a global behind two loads.
+ * which only `sbrk` changes): V8 keeps a local in a register or one stack slot, a global behind two loads. The heap
+ * only grows, so a copy is never above the global: a stale one could only send an access to the interpreter.
  */
 export const RW_LIMIT = GROUP_BASE + GROUP_BASES;
 /** Pseudo base register: an absolute address. */

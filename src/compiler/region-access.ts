@@ -42,11 +42,15 @@ export abstract class RegionAccessEmitter extends RegionWriter {
   private readonly groupSlot = new Int8Array(13);
   /** The `memarg` offset of the access {@link pushCovered} pushed the base of. */
   private coveredAt = 0;
+  /** The lowest window's WebAssembly start (the stack's): group bases are kept relative to it. */
+  private readonly origin: number;
 
   constructor(ctx: EmitContext) {
     super(ctx);
     const { map, layout } = ctx;
     this.guess = new WindowGuess(map);
+    const starts = [layout.stackBase, layout.rwBase, layout.roBase, ...(map.auxDataSize > 0 ? [layout.auxBase] : [])];
+    this.origin = Math.max(0, Math.min(...starts));
     for (const size of [1, 2, 4, 8]) {
       const s = SIZE_INDEX[size]!;
       this.rwWindows.push({ start: layout.rwBase, limit: 0, local: RW_LIMIT + s });
@@ -121,7 +125,7 @@ export abstract class RegionAccessEmitter extends RegionWriter {
     const slot = this.groupSlot[root]!;
     if (slot >= 0) {
       this.get(GROUP_BASE + slot);
-      this.coveredAt = this.coverage.takenOffset;
+      this.coveredAt = this.origin + this.coverage.takenOffset;
     } else {
       this.accessAddress(base, offset);
       this.coveredAt = 0;
@@ -281,20 +285,20 @@ export abstract class RegionAccessEmitter extends RegionWriter {
       const low = coverage.low[r]!;
       const span = coverage.high[r]! - low;
       const loadsOnly = coverage.stores[r] === 0;
-      // The group's lowest byte; with a local of its own, the accesses add their offset in their memarg.
+      // The group's lowest byte, relative to the lowest window (so that a stack group's test is one comparison);
+      // with a local of its own, the accesses add the origin and their offset in their memarg.
       const slot = slots < GROUP_BASES ? slots++ : -1;
       this.groupSlot[r] = slot;
       const base = slot >= 0 ? GROUP_BASE + slot : ADDRESS;
       this.reg32(r);
-      this.i32((low + layout.guestToWasm) | 0);
+      this.i32((low + layout.guestToWasm - this.origin) | 0);
       this.op(W.i32_add);
       this.set(base);
       this.open(W.block);
       const constant = (start: number, size: number): void => {
         if (size < span) return;
         this.get(base);
-        this.i32(start);
-        this.op(W.i32_sub);
+        this.relativeTo(start);
         this.i32(size - span + 1);
         this.op(W.i32_lt_u);
         this.body.byte(W.br_if).u32(0);
@@ -323,6 +327,17 @@ export abstract class RegionAccessEmitter extends RegionWriter {
   }
 
   /**
+   * With an address relative to {@link origin} on the stack, makes it relative to the window starting at `start`.
+   * Every window starts at or above the origin, so a group's address plus the origin never passes 4 GiB once a
+   * window holds it.
+   */
+  private relativeTo(start: number): void {
+    if (start === this.origin) return;
+    this.i32(start - this.origin);
+    this.op(W.i32_sub);
+  }
+
+  /**
    * Pushes whether `span` bytes at the address in local `at` lie in a window of dynamic size, `limit` pushing the
    * limit for 1-, 2-, 4- or 8-byte accesses (by size index). A span of at most 8 bytes takes one test against
    * the limit for the smallest access size covering it (a span of 5 to 7 bytes at the very end of the window fails
@@ -331,8 +346,7 @@ export abstract class RegionAccessEmitter extends RegionWriter {
    */
   private spanTest(at: number, start: number, limit: (sizeIndex: number) => void, span: number): void {
     this.get(at);
-    this.i32(start);
-    this.op(W.i32_sub);
+    this.relativeTo(start);
     if (span <= 8) {
       limit(SIZE_INDEX[span <= 1 ? 1 : span <= 2 ? 2 : span <= 4 ? 4 : 8]!);
       this.op(W.i32_lt_u);

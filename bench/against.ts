@@ -12,7 +12,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import * as thisBuild from '../src/index.js';
-import { defineDoomHost } from './doom.js';
+import { defineDoomHost } from './doom-host.js';
 import { COREMARK_WORKLOAD, describe, GUEST_WORKLOADS, type GuestWorkload, guestLinker, TARGETS } from './guest-workloads.js';
 import { repoPath } from './paths.js';
 import { median, timed } from './stats.js';

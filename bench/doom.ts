@@ -11,6 +11,7 @@ import { ProgramBlob } from '../src/program/program-blob.js';
 import type { CostModel } from '../src/gas/cost-model.js';
 import { FULL_L2_COST_MODEL } from '../src/gas/pipeline-cost-model.js';
 import { DecodedInstruction, ENDS_BLOCK } from '../src/isa/code.js';
+import { defineDoomHost } from './doom-host.js';
 import { median, samples, timed } from './stats.js';
 
 const GAS = 1n << 60n;
@@ -75,21 +76,6 @@ function blockCostTime(blob: ProgramBlob, model: CostModel, runs: number): { ms:
     }, runs),
   );
   return { ms, blocks };
-}
-
-/**
- * Defines Doom's host functions on `linker`: the WAD as its ROM, output dropped except that `onFrame` may read
- * each video frame (RGBA) through the function it is given.
- */
-export function defineDoomHost(linker: Linker, wad: Uint8Array, onFrame: (read: () => Uint8Array) => void = () => {}): Linker {
-  return linker
-    .define('ext_output_video', (caller, address, width, height) => onFrame(() => caller.readMemory(Number(address), Number(width * height * 4n))))
-    .define('ext_output_audio', () => {})
-    .define('ext_rom_size', () => BigInt(wad.length))
-    .define('ext_rom_read', (caller, pointer, offset, length) => {
-      caller.writeMemory(Number(pointer), wad.subarray(Number(offset), Number(offset) + Number(length)));
-    })
-    .define('ext_stdout', (_caller, _buffer, length) => length);
 }
 
 class DoomPlayer {

@@ -6,6 +6,7 @@ import { link } from '../../src/linker/index.js';
 import { Engine } from '../../src/api/engine.js';
 import { Module } from '../../src/api/module.js';
 import { Linker } from '../../src/api/linker.js';
+import { defineDoomHost } from '../../bench/doom-host.js';
 
 // End-to-end: link the reference's Doom ELFs and render frame 120 (local only: the ELFs and the WAD are other
 // people's files, and this takes a minute). Enable with POLKAVM_LINKER_DOOM=1.
@@ -24,17 +25,9 @@ function frame120(elf: Uint8Array): bigint {
   const wad = readFileSync(WAD);
   const module = Module.fromBlob(new Engine(), link(elf).bytes, { pageSize: 0x4000 });
   let frame: Uint8Array | null = null;
-  const instance = new Linker()
-    .define('ext_output_video', (caller, address, width, height) => {
-      frame = caller.readMemory(Number(address), Number(width) * Number(height) * 4);
-    })
-    .define('ext_output_audio', () => {})
-    .define('ext_rom_size', () => BigInt(wad.length))
-    .define('ext_rom_read', (caller, pointer, offset, length) => {
-      caller.writeMemory(Number(pointer), wad.subarray(Number(offset), Number(offset) + Number(length)));
-    })
-    .define('ext_stdout', (_caller, _buffer, length) => length)
-    .instantiate(module);
+  const instance = defineDoomHost(new Linker(), wad, (read) => {
+    frame = read();
+  }).instantiate(module);
   instance.call('ext_initialize');
   for (let tick = 0; tick <= 120; tick++) instance.call('ext_tick');
   assert.ok(frame !== null);

@@ -11,14 +11,6 @@ import { ADDRESS, type EmitContext, GROUP_BASE, GROUP_BASES, NO_BASE, RegionWrit
 import { ValType, W } from './wasm/opcodes.js';
 import { inGuessedOrder, WindowGuess } from './window-guess.js';
 
-/** How a load with a slow path is checked (see RegionAccessEmitter.accessCheck). */
-const enum Check {
-  /** Nothing tested inline: the slow path decides. */
-  None,
-  /** The condition is on the stack. */
-  Test,
-}
-
 /** A region checked inline: `(wasm address - start) <u limit`. */
 interface Window {
   /** WebAssembly address of the region's start. */
@@ -228,20 +220,10 @@ export abstract class RegionAccessEmitter extends RegionWriter {
   }
 
   /**
-   * With the address on the stack (see {@link accessAddress}), decides how a load through `base` that calls a
-   * slow path on a miss (see {@link exitsOnMiss}) is checked against the windows tested inline:
-   * {@link Check.Test} (pushes the condition) or {@link Check.None} (the slow path decides).
+   * With the address on the stack (see {@link accessAddress}), pushes whether one of `windows` (at least one) holds
+   * it, for a load that calls a slow path on a miss (see {@link exitsOnMiss}).
    */
-  private accessCheck(size: number, base: number, write: boolean): Check {
-    if (this.ctx.dynamicPaging) {
-      this.op(W.drop);
-      return Check.None;
-    }
-    const windows = this.windowsFor(size, base, write);
-    if (windows.length === 0) {
-      this.op(W.drop);
-      return Check.None;
-    }
+  private anyWindowHolds(windows: readonly Window[]): void {
     this.windowTest(windows[0]!);
     for (const window of windows.slice(1)) {
       this.body.byte2(W.if, ValType.I32);
@@ -251,7 +233,6 @@ export abstract class RegionAccessEmitter extends RegionWriter {
       this.windowTest(window);
       this.op(W.end);
     }
-    return Check.Test;
   }
 
   /**
@@ -399,8 +380,8 @@ export abstract class RegionAccessEmitter extends RegionWriter {
       return;
     }
     this.accessAddress(base, offset);
-    const check = this.accessCheck(size, base, false);
-    if (check === Check.Test) {
+    if (windows.length > 0) {
+      this.anyWindowHolds(windows);
       this.openIf(this.vt);
       this.get(ADDRESS);
       this.op(opcode);
@@ -412,7 +393,7 @@ export abstract class RegionAccessEmitter extends RegionWriter {
       this.checkFault();
       this.end();
     } else {
-      this.get(ADDRESS);
+      // The address is on the stack: the slow path decides.
       this.i32(pc);
       this.call(slow);
       this.checkFault();
@@ -452,8 +433,7 @@ export abstract class RegionAccessEmitter extends RegionWriter {
       return;
     }
     const windows = this.ctx.dynamicPaging ? [] : this.windowsFor(size, base, true);
-    if (windows.length > 0) {
-      // A store that misses always leaves for the interpreter (see exitsOnMiss).
+    if (windows.length > 0 && this.exitsOnMiss(true)) {
       this.testedAccess(base, offset, windows, pc, (at) => {
         this.storeValue(source, value);
         this.op(opcode);

@@ -1,6 +1,6 @@
 /**
  * A guess, per register, of the memory window it points into — only to order the inline window tests of an
- * access (see RegionAccessEmitter.accessCheck), never to skip one. An access through a register that a constant
+ * access (see RegionAccessEmitter.windowsFor), never to skip one. An access through a register that a constant
  * table address flowed into (`t1 = 0x104d0; s0 = a2 << 2; s0 = s0 + t1; [s0]`) tests RO data first instead of
  * third, so the usual path takes one test instead of three.
  *

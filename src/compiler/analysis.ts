@@ -60,6 +60,11 @@ export interface ProgramAnalysis {
   /** Block index per code offset of a block start (-1 elsewhere); length code length + 1. */
   readonly blockAt: Int32Array;
   /**
+   * With gas metered (null otherwise): per code offset, how many static jumps, branches and calls in the program
+   * go there (at most 255). Gas budgets (gas-budget.ts) tell from it whether a block has predecessors elsewhere.
+   */
+  readonly staticTargets: Uint8Array | null;
+  /**
    * blockRegisters, blockTarget, blockCallee, blockCallReturn and blockCost hold their values only for the blocks
    * {@link BlockDetails.complete} was called for (the emitter completes each region before it emits it).
    */
@@ -199,6 +204,15 @@ class BlockArrays {
   }
 }
 
+/**
+ * Counts the static target of the block terminator `ins` (a jump, a branch's taken edge or a call's callee) in
+ * `targets`, which saturates at 255.
+ */
+function countStaticTarget(ins: DecodedInstruction, targets: Uint8Array): void {
+  const target = ins.id === LOAD_IMM_AND_JUMP ? ins.imm2 >>> 0 : staticTarget(ins);
+  if (target < targets.length && targets[target]! < 255) targets[target]!++;
+}
+
 /** Marks the target of the call at `pc` (a `load_imm_and_jump`, `skip + 1` bytes long) as a call target. */
 function markCallTarget(bytes: Uint8Array, pc: number, skip: number, callTarget: Uint8Array): void {
   const target = offsetOperandTarget(bytes, pc, skip);
@@ -209,7 +223,7 @@ function markCallTarget(bytes: Uint8Array, pc: number, skip: number, callTarget:
  * Finds the blocks by walking the program as the reference does (WalkCursor), implicit invalid instructions
  * included.
  */
-function scanWalk(code: Code, callTarget: Uint8Array): BlockArrays {
+function scanWalk(code: Code, callTarget: Uint8Array, targets: Uint8Array | null): BlockArrays {
   const blocks = new BlockArrays(code);
   let start = -1;
   /** First compiled block of the current basic block. */
@@ -221,6 +235,7 @@ function scanWalk(code: Code, callTarget: Uint8Array): BlockArrays {
   let terminatorPc = -1;
   let afterTerminator = -1;
   const ins = new DecodedInstruction();
+  const operands = new DecodedInstruction();
   const cursor = new WalkCursor(code, false);
   while (cursor.next(ins)) {
     if (start < 0) {
@@ -235,6 +250,11 @@ function scanWalk(code: Code, callTarget: Uint8Array): BlockArrays {
     if (ins.implicit) implicitEnd = true;
     if (id === LOAD_IMM_AND_JUMP) markCallTarget(code.code, ins.pc, ins.nextPc - ins.pc - 1, callTarget);
     if (ENDS_BLOCK[id]) {
+      if (targets !== null && (TARGET_FIELD[id] ?? 0) !== 0) {
+        // The cursor leaves operands undecoded.
+        code.decodeAt(ins.pc, operands);
+        countStaticTarget(operands, targets);
+      }
       blocks.add(start, entry, INSTRUCTIONS_CAN_FALL_THROUGH[id]!);
       terminatorPc = ins.pc;
       afterTerminator = id === INVALID || ins.implicit ? -1 : ins.nextPc;
@@ -263,7 +283,7 @@ const ENDS_COMPILED_BLOCK = Uint8Array.from([...ENDS_BLOCK.keys()], (id) => (END
  * one over the set bits that only collects the instructions ending blocks, and one over those that records the
  * blocks.
  */
-function scanDense(code: Code, callTarget: Uint8Array): BlockArrays | null {
+function scanDense(code: Code, callTarget: Uint8Array, targets: Uint8Array | null): BlockArrays | null {
   const bytes = code.code;
   const bitmask = code.bitmask;
   const byteToId = code.isa.byteToId;
@@ -298,11 +318,16 @@ function scanDense(code: Code, callTarget: Uint8Array): BlockArrays | null {
   let start = 0;
   /** How the next block may be entered (the first: an instruction starts at 0, which is always a valid target). */
   let entry = BlockEntry.Jump;
+  const ins = new DecodedInstruction();
   for (let k = 0; k < count; k++) {
     const pc = ends[k]!;
     const id = byteToId[bytes[pc]!]!;
     const next = code.nextInstructionStart(pc + 1);
     if (id === LOAD_IMM_AND_JUMP) markCallTarget(bytes, pc, next - pc - 1, callTarget);
+    if (targets !== null && (TARGET_FIELD[id] ?? 0) !== 0) {
+      code.decodeAt(pc, ins);
+      countStaticTarget(ins, targets);
+    }
     blockPc[k] = start;
     blockEntry[k] = entry;
     blockAt[start] = k;
@@ -331,14 +356,15 @@ function scanDense(code: Code, callTarget: Uint8Array): BlockArrays | null {
  */
 export function analyzeProgram(code: Code, costModel: CostModel | null, maxRegionBytes = 0, scan: 'auto' | 'walk' = 'auto'): ProgramAnalysis {
   const callTarget = new Uint8Array(code.length + 1);
-  const blocks = (scan === 'auto' ? scanDense(code, callTarget) : null) ?? scanWalk(code, callTarget);
+  const staticTargets = costModel === null ? null : new Uint8Array(code.length + 1);
+  const blocks = (scan === 'auto' ? scanDense(code, callTarget, staticTargets) : null) ?? scanWalk(code, callTarget, staticTargets);
   const { count, blockPc, blockCost, blockEntry, blockRegisters, blockTarget, blockNext, blockImplicitEnd, blockAt } = blocks;
 
   const regionFirst = formRegions(blockPc, count, callTarget, maxRegionBytes);
   const blockCallee = new Uint32Array(count).fill(NO_TARGET);
   const blockCallReturn = new Uint32Array(count);
   const details = new BlockDetails(code, costModel, blocks, blockCallee, blockCallReturn);
-  return { blockPc, blockCost, blockEntry, blockRegisters, blockTarget, blockNext, blockCallee, blockCallReturn, blockImplicitEnd, blockCount: count, regionFirst, regionCount: regionFirst.length, blockAt, details };
+  return { blockPc, blockCost, blockEntry, blockRegisters, blockTarget, blockNext, blockCallee, blockCallReturn, blockImplicitEnd, blockCount: count, regionFirst, regionCount: regionFirst.length, blockAt, staticTargets, details };
 }
 
 /** Registers, static targets and gas costs of blocks, computed when first needed: each basic block is walked once. */

@@ -12,6 +12,7 @@ import type { Code } from '../isa/code.js';
 import type { JumpTable } from '../program/code-and-jump-table.js';
 import type { MemoryMap } from '../program/memory-map.js';
 import { analyzeProgram, BlockEntry, regionEnd, type ProgramAnalysis } from './analysis.js';
+import { GasBudgets } from './gas-budget.js';
 import { computeLayout, ExitCode, STATE, type WasmLayout } from './layout.js';
 import { LazyChunks } from './lazy-chunks.js';
 import { buildPrelude } from './prelude.js';
@@ -46,6 +47,8 @@ export interface CompiledProgram {
   readonly jumpTableBlocks: Int32Array;
   /** Regions translated on demand (null: all are in `wasm`). */
   readonly chunks: LazyChunks | null;
+  /** Where compiled code tests the gas balance, and against what (null when gas is not metered). */
+  readonly budgets: GasBudgets | null;
 }
 
 export function compileProgram(input: CompileInput): CompiledProgram {
@@ -54,8 +57,18 @@ export function compileProgram(input: CompileInput): CompiledProgram {
   const analysis = analyzeProgram(code, input.gas === 'none' ? null : input.costModel, input.lazyChunkBytes);
   const layout = computeLayout(map, jumpTable.length, input.dynamicPaging);
 
+  // A valid jump target always starts a basic block, whose first block the analysis marked as entered by jumps.
+  const jumpTableBlocks = new Int32Array(jumpTable.length);
+  const { blockAt, blockEntry } = analysis;
+  for (let i = 0; i < jumpTable.length; i++) {
+    const target = jumpTable.entries[i]!;
+    const block = target < code.length ? blockAt[target]! : -1;
+    jumpTableBlocks[i] = block >= 0 && blockEntry[block] === BlockEntry.Jump ? block : -1;
+  }
+  const budgets = input.gas === 'none' ? null : new GasBudgets(analysis, jumpTableBlocks);
+
   const module = new ModuleBuilder();
-  const { ctx, regionType } = buildPrelude(module, input, analysis, layout);
+  const { ctx, regionType } = buildPrelude(module, input, analysis, layout, budgets);
 
   // run(block): call region functions until one returns a negative exit code. Region functions that call each
   // other count their depth (see RegionEmitter.callRegion); it starts at 0 whichever way the last run ended.
@@ -98,18 +111,9 @@ export function compileProgram(input: CompileInput): CompiledProgram {
     module.setTable(blocks + 1, [{ offset: 0, functions: table }]);
   }
 
-  // A valid jump target always starts a basic block, whose first block the analysis marked as entered by jumps.
-  const jumpTableBlocks = new Int32Array(jumpTable.length);
-  const { blockAt, blockEntry } = analysis;
-  for (let i = 0; i < jumpTable.length; i++) {
-    const target = jumpTable.entries[i]!;
-    const block = target < code.length ? blockAt[target]! : -1;
-    jumpTableBlocks[i] = block >= 0 && blockEntry[block] === BlockEntry.Jump ? block : -1;
-  }
-
   const emitter = new RegionEmitter(ctx, jumpTableBlocks);
   if (!lazy) emitter.setModule(0, analysis.regionCount, firstRegion);
   const wasm = lazy ? module.toBytes() : module.toBytes((out, r) => emitter.emit(r, out), code.length * 10 + 2 * blocks + 0x10000);
-  const chunks = lazy ? new LazyChunks(input, analysis, layout, emitter) : null;
-  return { wasm, analysis, layout, jumpTableBlocks, chunks };
+  const chunks = lazy ? new LazyChunks(input, analysis, layout, emitter, budgets) : null;
+  return { wasm, analysis, layout, jumpTableBlocks, chunks, budgets };
 }

@@ -73,7 +73,7 @@ export class CompiledInstance extends InterpreterInstance {
   private readonly chunkReady: Uint8Array;
   private words: Int32Array;
   private view: DataView;
-  /** Compiled block to resume at (after a sync out-of-gas at its start), or -1. */
+  /** Compiled block the interpreter stopped at (a `Boundary` exit), or -1. */
   private resumeBlock = -1;
   /** The next run starts in the interpreter (after a fallback exit from compiled code). */
   private interpretNext = false;
@@ -170,6 +170,17 @@ export class CompiledInstance extends InterpreterInstance {
     return entry === BlockEntry.Jump || (resuming && entry === BlockEntry.Resume) ? block : -1;
   }
 
+  /**
+   * Whether compiled code may start at `block` as far as gas goes: the balance covers the block's budget (see
+   * gas-budget.ts), or gas is not metered. Otherwise the interpreter runs on, charging block by block.
+   */
+  private coversBudget(block: number): boolean {
+    const budgets = this.program.budgets;
+    if (budgets === null) return true;
+    const budget = budgets.budgetOf(block);
+    return this.gas >= budget || this.getGas() >= BigInt(budget);
+  }
+
   override run(): Exit {
     for (;;) {
       let exit: number;
@@ -181,7 +192,7 @@ export class CompiledInstance extends InterpreterInstance {
         this.resumeBlock = -1;
         const pc = this.nextProgramCounter;
         const block = this.entryBlock(pc, !this.chargeGasOnEntry);
-        if (block >= 0) {
+        if (block >= 0 && this.coversBudget(block)) {
           this.programCounter = pc;
           this.nextProgramCounter = NO_PC;
           this.nextProgramCounterChanged = false;
@@ -193,7 +204,8 @@ export class CompiledInstance extends InterpreterInstance {
       } else if (this.resumeBlock >= 0) {
         const block = this.resumeBlock;
         this.resumeBlock = -1;
-        exit = this.runCompiled(block);
+        // Otherwise the interpreter goes on past the block's boundary marker.
+        exit = this.coversBudget(block) ? this.runCompiled(block) : super.run();
       } else {
         exit = super.run();
       }
@@ -271,23 +283,13 @@ export class CompiledInstance extends InterpreterInstance {
         this.nextProgramCounterChanged = true;
         this.hostcall = this.view.getUint32(STATE.exitHostcall, true);
         return Exit.Ecalli;
-      case ExitCode.NotEnoughGas:
-        if (this.gasMode === GasMode.Async) {
-          this.programCounterValid = false;
-          this.nextProgramCounter = NO_PC;
-          this.nextProgramCounterChanged = true;
-        } else {
-          // The block's cost was subtracted before the check; a sync out-of-gas leaves it uncharged.
-          const block = this.program.analysis.blockAt[pc]!;
-          this.setGas(this.getGas() + BigInt(this.program.analysis.blockCost[block]!));
-          this.programCounter = pc;
-          this.programCounterValid = true;
-          this.nextProgramCounter = pc;
-          this.nextProgramCounterChanged = false;
-          // Resumed in compiled code at the same block, whichever way it was entered.
-          this.resumeBlock = block;
-        }
-        return Exit.NotEnoughGas;
+      case ExitCode.LowGas:
+        // Too little gas to run on untested: the interpreter charges block by block from this block's start.
+        this.nextProgramCounter = pc;
+        this.nextProgramCounterChanged = true;
+        this.chargeGasOnEntry = false;
+        this.interpretNext = true;
+        return CONTINUE_IN_INTERPRETER;
       case ExitCode.Segfault:
         // Resumable: running again retries the access (in the interpreter, without charging the block again).
         this.programCounter = pc;

@@ -40,7 +40,11 @@ export const enum ExitCode {
   Finished = -1,
   Trap = -2,
   Ecalli = -3,
-  NotEnoughGas = -4,
+  /**
+   * The balance does not cover the budget of the checkpoint at `exitPc` (gas-budget.ts): continue there in the
+   * interpreter, the block not charged.
+   */
+  LowGas = -4,
   /** Continue in the interpreter at `exitPc` (work the compiled code does not do), whose block it has charged. */
   FallbackCharged = -6,
   /** Dynamic paging: an access touched a missing page (details in the state area); resumable. */

@@ -8,6 +8,7 @@
  */
 import { blockCodeOffset, type ProgramAnalysis, regionEnd } from './analysis.js';
 import type { CompileInput } from './compile-program.js';
+import type { GasBudgets } from './gas-budget.js';
 import type { WasmLayout } from './layout.js';
 import { buildPrelude } from './prelude.js';
 import type { RegionEmitter } from './region-emitter.js';
@@ -28,6 +29,7 @@ export class LazyChunks {
     private readonly analysis: ProgramAnalysis,
     private readonly layout: WasmLayout,
     private readonly emitter: RegionEmitter,
+    private readonly budgets: GasBudgets | null,
   ) {
     const { regionCount, regionFirst, blockPc } = analysis;
     const firsts: number[] = [];
@@ -93,7 +95,7 @@ export class LazyChunks {
   bytes(chunk: number): Uint8Array {
     const [first, end] = this.regions(chunk);
     const builder = new ModuleBuilder({ importGlobalsFrom: CHUNK_GLOBALS });
-    const { ctx, regionType } = buildPrelude(builder, this.input, this.analysis, this.layout);
+    const { ctx, regionType } = buildPrelude(builder, this.input, this.analysis, this.layout, this.budgets);
     // Calls to regions of other chunks go through the main module's function table.
     builder.importTable(CHUNK_GLOBALS, 'table', this.analysis.blockCount + 1);
     const firstFunction = builder.declareStreamed(regionType, regionLocals(ctx.wide), end - first);

@@ -5,6 +5,7 @@
  */
 import type { ProgramAnalysis } from './analysis.js';
 import type { CompileInput } from './compile-program.js';
+import type { GasBudgets } from './gas-budget.js';
 import { defineHelpers } from './helpers.js';
 import { WASM_PAGE_SIZE, type WasmLayout } from './layout.js';
 import { type PagingImports, pagingImportTypes } from './paged-access.js';
@@ -24,7 +25,7 @@ export interface Prelude {
  * module's globals; it defines its own copies of the helper functions, at the same indices, so region code calls
  * them directly (not through imports).
  */
-export function buildPrelude(module: ModuleBuilder, input: CompileInput, analysis: ProgramAnalysis, layout: WasmLayout): Prelude {
+export function buildPrelude(module: ModuleBuilder, input: CompileInput, analysis: ProgramAnalysis, layout: WasmLayout, budgets: GasBudgets | null): Prelude {
   const { code, jumpTable, map } = input;
   const wide = code.isa.is64Bit;
   module.importMemory('env', 'memory', Math.ceil(layout.initialBytes / WASM_PAGE_SIZE));
@@ -40,6 +41,6 @@ export function buildPrelude(module: ModuleBuilder, input: CompileInput, analysi
   const finishBlock = analysis.blockCount;
   const runtime = defineRuntime({ module, map, layout, wide, jumpTableLength: jumpTable.length, finishBlock, paging });
   const regionType = module.type([ValType.I32], [ValType.I32]);
-  const ctx: EmitContext = { code, analysis, wide, gas: input.gas, map, layout, helpers, runtime, sbrkImport, markImport, jumpTableLength: jumpTable.length, trapAtCodeEnd: input.trapAtCodeEnd, dynamicPaging: input.dynamicPaging, regionType };
+  const ctx: EmitContext = { code, analysis, wide, gas: input.gas, budgets, map, layout, helpers, runtime, sbrkImport, markImport, jumpTableLength: jumpTable.length, trapAtCodeEnd: input.trapAtCodeEnd, dynamicPaging: input.dynamicPaging, regionType };
   return { ctx, regionType };
 }

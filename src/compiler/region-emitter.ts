@@ -249,6 +249,7 @@ export class RegionEmitter extends RegionAccessEmitter {
     this.end_ = regionEnd(analysis, r);
     const count = this.end_ - this.first;
     analysis.details.complete(this.first, this.end_);
+    this.ctx.budgets?.computeRegion(r);
     let registers = 0;
     for (let b = this.first; b < this.end_; b++) registers |= analysis.blockRegisters[b]!;
     this.registers = registers;
@@ -499,17 +500,21 @@ export class RegionEmitter extends RegionAccessEmitter {
     if (analysis.blockImplicitEnd[block] === 1 || analysis.blockEntry[block] === BlockEntry.None) this.mark(pc);
     // A block that jumps back to itself runs inside a `loop`, its back edge a plain branch.
     const loops = analysis.blockTarget[block] === pc;
+    const budgets = this.ctx.budgets;
     const cost = analysis.blockCost[block]!;
-    const metered = this.ctx.gas !== 'none' && cost > 0;
-    if (loops && metered) {
+    // Continuations after `ecalli` are entered only by the host, which tests their budget.
+    const tested = budgets !== null && budgets.isCheckpoint(block) && analysis.blockEntry[block] !== BlockEntry.Resume;
+    const budget = tested ? budgets.budgetOf(block) : 0;
+    if (loops && cost > 0 && budgets !== null) {
       const copies = unrolledCopies(this.blockBytes(block));
       if (copies > 1) {
-        this.emitMeteredLoop(pc, cost, copies);
+        this.emitMeteredLoop(pc, cost, budget, copies);
         return;
       }
     }
     if (loops) this.openSelfLoop();
-    if (metered) this.charge(pc, cost, true);
+    if (tested) this.testBudget(pc, budget);
+    if (cost > 0) this.charge(cost);
     this.emitBody(pc);
     if (loops) {
       this.end();
@@ -527,51 +532,60 @@ export class RegionEmitter extends RegionAccessEmitter {
     this.selfLoop = this.open(W.loop);
   }
 
-  /** `gas -= cost`, then (if `checked`) leave with out-of-gas at `pc` when the balance went negative. */
-  private charge(pc: number, cost: number, checked: boolean): void {
-    const body = this.body;
+  /** `gas -= cost`. */
+  private charge(cost: number): void {
     this.get(GAS);
-    body.byte(W.i64_const).i64(cost, 0);
+    this.i64Const(cost);
     this.op(W.i64_sub);
-    if (!checked) {
-      this.set(GAS);
-      return;
-    }
-    this.tee(GAS);
-    body.byte(W.i64_const).i32(0);
-    this.op(W.i64_lt_s);
-    this.openIf();
-    this.exitAt(ExitCode.NotEnoughGas, pc);
-    this.end();
+    this.set(GAS);
   }
 
   /**
-   * A metered block that jumps back to itself, its body emitted `copies + 1` times so that the balance is tested
-   * once per `copies` iterations instead of every time:
+   * At a checkpoint (gas-budget.ts): leave for the interpreter at `pc`, the block not charged, unless the balance
+   * covers `budget`.
+   */
+  private testBudget(pc: number, budget: number): void {
+    this.get(GAS);
+    this.i64Const(budget);
+    this.op(W.i64_lt_s);
+    this.openIf();
+    this.exitAt(ExitCode.LowGas, pc);
+    this.end();
+  }
+
+  /** A non-negative integer below 2^53 as an `i64.const`. */
+  private i64Const(value: number): void {
+    this.body.byte(W.i64_const).i64(value >>> 0, Math.floor(value / 0x100000000));
+  }
+
+  /**
+   * A metered block that jumps back to itself (a checkpoint), its body emitted `copies + 1` times so that the
+   * balance is tested once per `copies` iterations instead of every time:
    *
    * ```
    * loop $L
-   *   if gas < copies × cost       ; too little for all copies: one iteration, charged and tested as usual
-   *     gas -= cost; test; body    ; jumping back → $L
+   *   if gas < (copies - 1) × cost + budget   ; too little for all copies: one iteration, tested as usual
+   *     test budget; gas -= cost; body        ; jumping back → $L
    *   end
    *   block $1  gas -= cost; body (jumping back → $1, i.e. the next copy)  end
    *   …
-   *   gas -= cost; body            ; jumping back → $L
+   *   gas -= cost; body                       ; jumping back → $L
    * end
    * ```
    *
-   * Every iteration is charged exactly when it starts, as before; on the unrolled path the balance is known to
-   * cover it, so nothing is tested. Leaving the loop (not jumping back, traps, host calls) is unchanged.
+   * Every iteration is charged exactly when it starts, as before. On the unrolled path the balance covers every
+   * copy and then the budget of whatever follows the loop, so nothing is tested. Leaving the loop (not jumping
+   * back, traps, host calls) is unchanged.
    */
-  private emitMeteredLoop(pc: number, cost: number, copies: number): void {
-    const body = this.body;
+  private emitMeteredLoop(pc: number, cost: number, budget: number, copies: number): void {
     this.openSelfLoop();
     const loopLevel = this.selfLoop;
     this.get(GAS);
-    body.byte(W.i64_const).i64(cost * copies, 0);
+    this.i64Const((copies - 1) * cost + budget);
     this.op(W.i64_lt_s);
     this.openIf();
-    this.charge(pc, cost, true);
+    this.testBudget(pc, budget);
+    this.charge(cost);
     this.emitBody(pc);
     this.end();
     for (let k = 1; k <= copies; k++) {
@@ -581,7 +595,7 @@ export class RegionEmitter extends RegionAccessEmitter {
       } else {
         this.selfLoop = loopLevel;
       }
-      this.charge(pc, cost, false);
+      this.charge(cost);
       this.emitBody(pc);
       if (!last) this.end();
     }

@@ -6,6 +6,7 @@
 import type { Code } from '../isa/code.js';
 import type { MemoryMap } from '../program/memory-map.js';
 import type { ProgramAnalysis } from './analysis.js';
+import type { GasBudgets } from './gas-budget.js';
 import type { HelperFunctions } from './helpers.js';
 import { ExitCode, type WasmLayout } from './layout.js';
 import type { RuntimeFunctions } from './runtime-helpers.js';
@@ -18,6 +19,8 @@ export interface EmitContext {
   readonly analysis: ProgramAnalysis;
   readonly wide: boolean;
   readonly gas: 'none' | 'sync' | 'async';
+  /** Gas checkpoints and budgets (null when gas is not metered). */
+  readonly budgets: GasBudgets | null;
   readonly map: MemoryMap;
   readonly layout: WasmLayout;
   readonly helpers: HelperFunctions;

@@ -202,7 +202,8 @@ export function execute(vm: InterpreterInstance): Exit {
       case H.BOUNDARY:
         vm.gas = gas;
         vm.boundaryPc = cc.pcs[i]!;
-        vm.nextIndex = i;
+        // Where the interpreter goes on if compiled code does not take over.
+        vm.nextIndex = i + 1;
         return Exit.Boundary;
       case H.MEMSET: {
         vm.gas = gas;

@@ -50,7 +50,7 @@ export const enum H {
   MEMSET,
   /**
    * Start of a block where compiled code can take over (compiled backend only): exits with `Boundary` unless it
-   * is the first handler of the run.
+   * is the first handler of the run. If compiled code does not take over, the interpreter goes on after it.
    */
   BOUNDARY,
   /**

@@ -317,3 +317,99 @@ for (const kind of ['sync', 'async'] as const satisfies readonly GasMeteringKind
     }
   });
 }
+
+/**
+ * Runs `module` from `entry` with every balance from 0 up to what the whole run costs, and checks that it stops
+ * exactly where charging block by block stops: the blocks run in the order `path` (indices into `starts`, the
+ * blocks' code offsets), each costing `costs[b]` and adding `adds[b]` to a0.
+ */
+function assertChargedBlockByBlock(
+  module: ReturnType<typeof moduleOf>,
+  kind: GasMeteringKind,
+  entry: number,
+  path: readonly number[],
+  starts: readonly number[],
+  costs: readonly number[],
+  adds: readonly number[],
+): void {
+  const total = path.reduce((sum, b) => sum + costs[b]!, 0);
+  for (let gas = 0; gas <= total; gas++) {
+    const instance = startAt(module, entry);
+    instance.setGas(BigInt(gas));
+    const interrupt = instance.run();
+    let left = gas;
+    let a0 = 0;
+    let stop = -1;
+    for (const b of path) {
+      if (left < costs[b]!) {
+        stop = b;
+        break;
+      }
+      left -= costs[b]!;
+      a0 += adds[b]!;
+    }
+    const label = `entry ${entry}, gas ${gas}`;
+    assert.equal(instance.reg(A0), BigInt(a0), label);
+    if (stop < 0) {
+      assert.equal(interrupt.kind, 'finished', label);
+      assert.equal(instance.gas, BigInt(left), label);
+    } else if (kind === 'sync') {
+      assert.equal(interrupt.kind, 'not-enough-gas', label);
+      assert.equal(instance.gas, BigInt(left), label);
+      assert.equal(instance.programCounter, starts[stop], label);
+    } else {
+      assert.equal(interrupt.kind, 'not-enough-gas', label);
+      assert.equal(instance.gas, BigInt(left - costs[stop]!), label);
+    }
+  }
+}
+
+for (const kind of ['sync', 'async'] as const satisfies readonly GasMeteringKind[]) {
+  test(`${kind} metering: a chain of blocks entered only from the block before runs out exactly where charging block by block would, from every entry and balance`, () => {
+    // Six blocks, each adding to a0; a1 = 0, so neither branch is taken. Compiled code tests the balance at the
+    // first block only, for the whole chain; the host tests it when it enters any other.
+    const { blob, offsets } = buildProgram({
+      code: [
+        asm.addImm32(A0, A0, 1), // block 0 (cost 2)
+        asm.branchImm('branch_eq_imm', Reg.A1, 7, 11),
+        asm.addImm32(A0, A0, 1), // block 1 (2)
+        asm.fallthrough(),
+        asm.addImm32(A0, A0, 1), // block 2 (3)
+        asm.addImm32(A0, A0, 1),
+        asm.fallthrough(),
+        asm.addImm32(A0, A0, 1), // block 3 (2)
+        asm.branchImm('branch_eq_imm', Reg.A1, 5, 11),
+        asm.addImm32(A0, A0, 1), // block 4 (2)
+        asm.fallthrough(),
+        asm.addImm32(A0, A0, 1), // block 5 (2)
+        asm.ret(),
+      ],
+    });
+    const starts = [0, 2, 4, 7, 9, 11].map((index) => offsets[index]!);
+    const module = moduleOf(blob, { gasMetering: kind });
+    for (let entry = 0; entry < starts.length; entry++) {
+      const path = [0, 1, 2, 3, 4, 5].slice(entry);
+      assertChargedBlockByBlock(module, kind, starts[entry]!, path, starts, [2, 2, 3, 2, 2, 2], [1, 1, 2, 1, 1, 1]);
+    }
+  });
+
+  test(`${kind} metering: a loop of two blocks, the second untested, runs out exactly where charging block by block would`, () => {
+    // [a2 = 3] (2), the header [a0 += 1; branch a1 == 9 → exit] (2), [a2 -= 1; branch a2 != 0 → header] (2), the
+    // exit [a0 += 1; ret] (2).
+    const { blob, offsets } = buildProgram({
+      code: [
+        asm.loadImm(Reg.A2, 3),
+        asm.fallthrough(),
+        asm.addImm32(A0, A0, 1),
+        asm.branchImm('branch_eq_imm', Reg.A1, 9, 6),
+        asm.addImm32(Reg.A2, Reg.A2, -1),
+        asm.branchImm('branch_not_eq_imm', Reg.A2, 0, 2),
+        asm.addImm32(A0, A0, 1),
+        asm.ret(),
+      ],
+    });
+    const starts = [0, 2, 4, 6].map((index) => offsets[index]!);
+    const module = moduleOf(blob, { gasMetering: kind });
+    assertChargedBlockByBlock(module, kind, 0, [0, 1, 2, 1, 2, 1, 2, 3], starts, [2, 2, 2, 2], [0, 1, 0, 1]);
+  });
+}

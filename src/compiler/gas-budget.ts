@@ -58,7 +58,7 @@ export class GasBudgets {
   computeRegion(r: number): void {
     if (this.regionDone[r] === 1) return;
     const analysis = this.analysis;
-    const { blockAt, blockPc, blockTarget, blockNext, blockCost, blockEntry } = analysis;
+    const { blockPc, blockNext, blockCost, blockEntry } = analysis;
     const staticTargets = analysis.staticTargets!;
     const first = analysis.regionFirst[r]!;
     const end = regionEnd(analysis, r);
@@ -67,10 +67,8 @@ export class GasBudgets {
     const forward = this.forward;
     forward.fill(0, 0, end - first);
     for (let b = first; b < end; b++) {
-      const target = blockTarget[b]!;
-      if (target >= CALL) continue;
-      const t = target < blockAt.length ? blockAt[target]! : -1;
-      if (t > b && t < end) forward[t - first]!++;
+      const t = this.laterTarget(b, end);
+      if (t >= 0) forward[t - first]!++;
     }
     for (let b = first; b < end; b++) {
       const pc = blockPc[b]!;
@@ -83,13 +81,19 @@ export class GasBudgets {
     for (let b = end - 1; b >= first; b--) {
       let most = 0;
       if (blockNext[b] === 1 && b + 1 < end && this.checkpoint[b + 1] === 0) most = this.budget[b + 1]!;
-      const target = blockTarget[b]!;
-      if (target < CALL && target < blockAt.length) {
-        const t = blockAt[target]!;
-        if (t > b && t < end && this.checkpoint[t] === 0) most = Math.max(most, this.budget[t]!);
-      }
+      const t = this.laterTarget(b, end);
+      if (t >= 0 && this.checkpoint[t] === 0) most = Math.max(most, this.budget[t]!);
       this.budget[b] = blockCost[b]! + most;
     }
     this.regionDone[r] = 1;
+  }
+
+  /** The block that block `b`'s static jump or branch goes to, if it lies after `b` and before `end`; else -1. */
+  private laterTarget(b: number, end: number): number {
+    const { blockAt, blockTarget } = this.analysis;
+    const target = blockTarget[b]!;
+    if (target >= CALL || target >= blockAt.length) return -1;
+    const t = blockAt[target]!;
+    return t > b && t < end ? t : -1;
   }
 }
